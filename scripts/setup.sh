@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh Debian/Ubuntu machine with Python 3.11:
+#   1. .venv/ at the repository root with the packages pinned in pyproject.toml
+#      (reinstalled only when pyproject.toml changes);
+#   2. the raw data in data/raw (Debian's dataset-fashion-mnist, else the official download,
+#      plus photographs bundled with scikit-image / scikit-learn), checked against data.dvc.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python_bin=${PYTHON:-}
+if [ -z "$python_bin" ]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1; then python_bin=$candidate; break; fi
+  done
+fi
+"$python_bin" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "setup: Python 3.11 or newer is needed (found $("$python_bin" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
+  exit 1
+}
+
+stamp=.venv/.setup-stamp
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing the pinned packages into .venv (a few minutes the first time)"
+  [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[all]"
+  echo "$want" > "$stamp"
+fi
+
+# Fashion-MNIST from Debian when we may install packages; fetch-data falls back to the download.
+if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; fi
+  fi
+  if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
+    echo "setup: installing Debian's dataset-fashion-mnist"
+    $sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 \
+      || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; } \
+      || echo "setup: apt-get could not install dataset-fashion-mnist; trying the official download"
+  fi
+fi
+
+.venv/bin/python -m evosynth fetch-data --dest data/raw
+if ! .venv/bin/dvc status -q data.dvc; then
+  echo "setup: data/raw does not match the hashes pinned in data.dvc:" >&2
+  .venv/bin/dvc status data.dvc >&2 || true
+  echo "setup: remove data/raw and run again; if it persists, the sources changed (see data.dvc)" >&2
+  exit 1
+fi
+echo "setup: ready (.venv, data/raw matches data.dvc)"

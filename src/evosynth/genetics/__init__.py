@@ -1,0 +1,16 @@
+"""The paper's method, on any ``nn.Module``: synaptic probability model, environmental
+factor model, random synthesis of offspring, masks and synapse accounting."""
+
+from .accounting import LayerReport, count_synapses, synapse_report
+from .environment import BudgetEnvironment, ConstantEnvironment, Environment, as_environment
+from .masks import MaskError, MaskHandle, Masks, synaptic_parameters
+from .offspring import INIT_MODES, init_offspring
+from .probability import synapse_probability
+from .synthesis import synaptic_probabilities, synthesize
+
+__all__ = [
+    "BudgetEnvironment", "ConstantEnvironment", "Environment", "INIT_MODES", "LayerReport",
+    "MaskError", "MaskHandle", "Masks", "as_environment", "count_synapses", "init_offspring",
+    "synapse_probability", "synapse_report", "synaptic_parameters", "synaptic_probabilities",
+    "synthesize",
+]

@@ -1,0 +1,53 @@
+"""The synaptic probability model: the network's "DNA" (heredity)."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+
+Normalization = Literal["layer", "global"]
+NORMALIZATIONS: tuple[str, ...] = ("layer", "global")
+
+
+def synapse_probability(weight: torch.Tensor, alive: torch.Tensor | None = None,
+                        normalization: Normalization = "layer",
+                        z: float | None = None) -> torch.Tensor:
+    """Synaptic probability P(s | w) = exp(|w| / Z - 1) of every synapse of one layer.
+
+    Args:
+        weight: the trained parent weights of one layer (any shape).
+        alive: boolean mask of the same shape; synapses dead in the parent get
+            probability exactly 0. ``None`` means all alive.
+        normalization: ``"layer"``: Z is the largest |w| over the alive synapses of this
+            layer, so the layer's strongest synapse has probability 1 and a near-zero one
+            1/e. ``"global"``: Z is the largest |w| over the whole network; it must then be
+            passed as ``z`` (``synthesize`` does this).
+        z: an explicit normaliser Z > 0 (overrides the layer maximum).
+
+    Returns:
+        A float tensor of the same shape as ``weight``, values in [0, 1] for alive synapses
+        (in [1/e, 1] when Z is the layer maximum) and 0 for dead ones. If every alive
+        weight is exactly zero (Z = 0), every alive synapse gets 1/e.
+    """
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    if normalization == "global" and z is None:
+        raise ValueError("normalization='global' needs the network-wide maximum |w| as z; "
+                         "call evosynth.synthesize, or pass z=global_max_abs_weight(...)")
+    magnitude = weight.detach().abs().to(torch.float64)
+    if alive is None:
+        alive = torch.ones_like(magnitude, dtype=torch.bool)
+    elif alive.shape != weight.shape:
+        raise ValueError(f"alive mask has shape {tuple(alive.shape)}, weight has shape "
+                         f"{tuple(weight.shape)}")
+    alive = alive.to(device=magnitude.device, dtype=torch.bool)
+    magnitude = torch.where(alive, magnitude, torch.zeros_like(magnitude))
+    if z is None:
+        z = float(magnitude.max()) if magnitude.numel() else 0.0
+    elif not (isinstance(z, (int, float)) and math.isfinite(z) and z >= 0):
+        raise ValueError(f"z must be a finite number >= 0, got {z!r}")
+    ratio = magnitude / z if z > 0 else torch.zeros_like(magnitude)
+    probability = torch.exp(ratio - 1.0).clamp_(max=1.0)
+    return torch.where(alive, probability, torch.zeros_like(probability)).to(torch.float32)

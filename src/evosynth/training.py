@@ -1,0 +1,240 @@
+"""Training and evaluating one saliency network, with its masks.
+
+Seeded and deterministic on CPU, progress shown with tqdm, device chosen automatically
+(CUDA, then Apple MPS, then CPU), checkpoints written atomically and loaded safely
+(``torch.load(..., weights_only=True)``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from .genetics import Masks
+from .io import atomic_path
+from .metrics import SaliencyMetrics, SaliencyScores
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("constant", "cosine", "step")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a network is trained (the same for the ancestor and every offspring by default).
+
+    Attributes:
+        epochs: passes over the training split.
+        batch_size: images per step.
+        optimizer: ``adam``, ``adamw`` or ``sgd`` (with ``momentum``).
+        lr: initial learning rate.
+        weight_decay: L2 penalty (decoupled for ``adamw``).
+        momentum: SGD momentum.
+        schedule: ``constant``, ``cosine`` (to zero over all steps) or ``step`` (×0.1 at
+            half and three quarters of training).
+        seed: seeds initialisation-independent randomness (data order).
+        device: ``auto`` (CUDA, then MPS, then CPU), or a torch device string.
+        rewind_steps: for the ``rewind`` init mode, the step after which the weights are kept.
+    """
+
+    epochs: int = 5
+    batch_size: int = 32
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    schedule: str = "cosine"
+    seed: int = 0
+    device: str = "auto"
+    rewind_steps: int = 0
+
+    def __post_init__(self) -> None:
+        for key in ("epochs", "batch_size"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"train.{key} must be an integer >= 1, got {value!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"train.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"train.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        for key in ("lr", "weight_decay", "momentum"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value) or value < 0 or (key == "lr" and value == 0):
+                raise ValueError(f"train.{key} must be a number {'> 0' if key == 'lr' else '>= 0'}"
+                                 f", got {value!r}")
+        if isinstance(self.rewind_steps, bool) or not isinstance(self.rewind_steps, int) \
+                or self.rewind_steps < 0:
+            raise ValueError(f"train.rewind_steps must be an integer >= 0, got "
+                             f"{self.rewind_steps!r}")
+
+
+@dataclass
+class TrainResult:
+    """What training produced besides the trained model."""
+
+    losses: list[float] = field(default_factory=list)   # mean loss per epoch
+    rewind_state: dict[str, torch.Tensor] | None = None
+    device: str = "cpu"
+
+
+def select_device(preference: str = "auto") -> torch.device:
+    """``auto``: CUDA if available, then Apple MPS, then CPU; else the named device."""
+    if preference != "auto":
+        return torch.device(preference)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    params = model.parameters()
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
+                               weight_decay=config.weight_decay)
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def _schedule(optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int):
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
+    if config.schedule == "step":
+        milestones = [total_steps // 2, (3 * total_steps) // 4]
+        return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+
+
+def saliency_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy on the logits of every pixel."""
+    return F.binary_cross_entropy_with_logits(logits, target)
+
+
+def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
+          masks: Mapping[str, torch.Tensor] | None = None, progress: bool = True,
+          description: str = "train") -> TrainResult:
+    """Train ``model`` in place on (image, mask) pairs; dead synapses in ``masks`` stay zero.
+
+    Returns the mean loss of every epoch and, when ``config.rewind_steps`` > 0, the weights
+    after that many steps (for the ``rewind`` init mode).
+    """
+    device = select_device(config.device)
+    model.to(device)
+    handle = Masks(masks).attach(model) if masks is not None else None
+    order = torch.Generator().manual_seed(config.seed)
+    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True, generator=order,
+                        num_workers=0, drop_last=len(dataset) > config.batch_size)
+    optimizer = _optimizer(model, config)
+    scheduler = _schedule(optimizer, config, config.epochs * len(loader))
+    result = TrainResult(device=str(device))
+    step = 0
+    model.train()
+    try:
+        bar = tqdm(total=config.epochs * len(loader), desc=description, disable=not progress,
+                   unit="step", leave=False)
+        for _epoch in range(config.epochs):
+            total, count = 0.0, 0
+            for images, targets in loader:
+                images, targets = images.to(device), targets.to(device)
+                optimizer.zero_grad(set_to_none=True)
+                loss = saliency_loss(model(images), targets)
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                if handle is not None:
+                    handle.enforce()
+                step += 1
+                if config.rewind_steps and step == config.rewind_steps:
+                    result.rewind_state = {k: v.detach().cpu().clone()
+                                           for k, v in model.state_dict().items()}
+                total += loss.item() * len(images)
+                count += len(images)
+                bar.update(1)
+                bar.set_postfix(loss=f"{total / count:.4f}")
+            result.losses.append(total / max(count, 1))
+        bar.close()
+    finally:
+        if handle is not None:
+            handle.remove()
+    model.eval()
+    return result
+
+
+@torch.no_grad()
+def predict(model: nn.Module, dataset: Dataset, batch_size: int = 64,
+            device: str = "auto") -> torch.Tensor:
+    """Saliency maps (N, H, W) in [0, 1] for every image of ``dataset``, on the CPU."""
+    dev = select_device(device)
+    model.to(dev).eval()
+    maps = [torch.sigmoid(model(images.to(dev))).squeeze(1).cpu()
+            for images, _ in DataLoader(dataset, batch_size=batch_size)]
+    return torch.cat(maps)
+
+
+def evaluate(model: nn.Module, dataset: Dataset, batch_size: int = 64,
+             device: str = "auto") -> SaliencyScores:
+    """F-measure (adaptive and max), MAE and PR curves of ``model`` on ``dataset``."""
+    metrics = SaliencyMetrics()
+    dev = select_device(device)
+    model.to(dev).eval()
+    with torch.no_grad():
+        for images, targets in DataLoader(dataset, batch_size=batch_size):
+            metrics.update(torch.sigmoid(model(images.to(dev))).squeeze(1), targets.squeeze(1) > 0.5)
+    return metrics.compute()
+
+
+_PLAIN = (bool, int, float, str, type(None), torch.Tensor)
+
+
+def _check_plain(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_plain(v, f"{where}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_plain(v, f"{where}[{i}]")
+    elif not isinstance(value, _PLAIN):
+        raise TypeError(f"checkpoint entry {where!r} is a {type(value).__name__}; only numbers, "
+                        "strings, tensors, lists and dicts are saved (safe loading)")
+
+
+def save_checkpoint(path: str | os.PathLike[str], model: nn.Module,
+                    masks: Mapping[str, torch.Tensor] | None = None, **extra: Any) -> Path:
+    """Save ``{"model": state_dict, "masks": masks, **extra}`` atomically.
+
+    ``extra`` must hold plain data (numbers, strings, lists, dicts, tensors), so that the file
+    loads with ``weights_only=True``.
+    """
+    for key, value in extra.items():
+        _check_plain(value, key)
+    state = {"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+             "masks": Masks(masks).state_dict() if masks is not None else None, **extra}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+    return Path(path)
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint`, safely (no arbitrary pickles)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: checkpoint not found")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ValueError(f"{path}: not a readable checkpoint ({error})") from error
+    if state.get("masks") is not None:
+        state["masks"] = Masks.from_state_dict(state["masks"])
+    return state

@@ -1,0 +1,133 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from evosynth import (BudgetEnvironment, ConstantEnvironment, MaskError, Masks, count_synapses,
+                      synaptic_probabilities, synthesize)
+
+
+def test_offspring_masks_cover_every_synaptic_weight(small_net, generator):
+    masks = synthesize(small_net, 0.8, generator)
+    assert set(masks) == {"conv.weight", "up.weight", "fc.weight"}
+    for name, param in small_net.named_parameters():
+        if name in masks:
+            assert masks[name].dtype == torch.bool and masks[name].shape == param.shape
+
+
+def test_empirical_survival_rate_matches_factor_times_probability():
+    layer = nn.Linear(400, 50, bias=False)
+    torch.manual_seed(3)
+    nn.init.uniform_(layer.weight, -1, 1)
+    net = nn.Sequential(layer)
+    factor = 0.6
+    p = synaptic_probabilities(net)["0.weight"]
+    draws = 200
+    g = torch.Generator().manual_seed(0)
+    survived = torch.zeros_like(p)
+    for _ in range(draws):
+        survived += synthesize(net, factor, g)["0.weight"].float()
+    rate = survived / draws
+    expected = factor * p
+    # Per synapse: binomial standard error; 6 sigma bound holds for all 20k synapses.
+    sigma = torch.sqrt(expected * (1 - expected) / draws)
+    assert bool(((rate - expected).abs() <= 6 * sigma + 1e-9).all())
+    # In aggregate, much tighter.
+    assert float(rate.mean()) == pytest.approx(float(expected.mean()), rel=0.005)
+
+
+def test_factor_scales_survival(small_net):
+    counts = {}
+    for factor in (0.2, 0.5, 1.0):
+        g = torch.Generator().manual_seed(0)
+        counts[factor] = sum(count_synapses(synthesize(small_net, factor, g)) for _ in range(50))
+    assert counts[0.2] < counts[0.5] < counts[1.0]
+    assert counts[0.2] / counts[1.0] == pytest.approx(0.2, rel=0.1)
+    assert counts[0.5] / counts[1.0] == pytest.approx(0.5, rel=0.1)
+
+
+def test_factor_one_keeps_strongest_synapse_always(small_net):
+    for seed in range(20):
+        masks = synthesize(small_net, 1.0, torch.Generator().manual_seed(seed))
+        strongest = small_net.fc.weight.abs().argmax()
+        assert bool(masks["fc.weight"].flatten()[strongest])
+
+
+def test_offspring_is_subset_of_parent(small_net, generator):
+    parent = synthesize(small_net, 0.7, generator)
+    for _ in range(5):
+        child = synthesize(small_net, 0.9, generator, masks=parent)
+        assert child.is_subset_of(parent)
+        assert child.count() <= parent.count()
+        parent = child
+
+
+def test_same_seed_same_offspring_different_seed_differs(small_net):
+    a = synthesize(small_net, 0.5, torch.Generator().manual_seed(7))
+    b = synthesize(small_net, 0.5, torch.Generator().manual_seed(7))
+    c = synthesize(small_net, 0.5, torch.Generator().manual_seed(8))
+    assert all(torch.equal(a[n], b[n]) for n in a)
+    assert any(not torch.equal(a[n], c[n]) for n in a)
+
+
+def test_budget_environment_hits_expected_count(small_net):
+    target = 100
+    env = BudgetEnvironment(target_synapses=target)
+    probabilities = synaptic_probabilities(small_net)
+    factor = env.factor(probabilities)
+    assert factor * sum(float(p.sum()) for p in probabilities.values()) == pytest.approx(target)
+    g = torch.Generator().manual_seed(0)
+    mean = sum(count_synapses(synthesize(small_net, env, g)) for _ in range(200)) / 200
+    assert mean == pytest.approx(target, rel=0.03)
+
+
+def test_budget_keep_fraction_and_cap(small_net):
+    probabilities = synaptic_probabilities(small_net)
+    alive = sum(p.numel() for p in probabilities.values())
+    f = BudgetEnvironment(keep_fraction=0.25).factor(probabilities)
+    assert f * sum(float(p.sum()) for p in probabilities.values()) == pytest.approx(0.25 * alive)
+    # Unreachable target: F capped at 1.
+    assert BudgetEnvironment(target_synapses=10 * alive).factor(probabilities) == 1.0
+
+
+@pytest.mark.parametrize("factor", [0, -0.1, 1.5, float("nan"), "0.5", True])
+def test_bad_factor_is_rejected(small_net, generator, factor):
+    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+        synthesize(small_net, factor, generator)
+
+
+def test_bad_environment_arguments():
+    with pytest.raises(ValueError, match="exactly one"):
+        BudgetEnvironment()
+    with pytest.raises(ValueError, match="target_synapses"):
+        BudgetEnvironment(target_synapses=0)
+    with pytest.raises(ValueError, match="keep_fraction"):
+        BudgetEnvironment(keep_fraction=2.0)
+    assert ConstantEnvironment(0.3).factor({}) == 0.3
+
+
+def test_bad_generator_and_masks(small_net):
+    with pytest.raises(TypeError, match="generator"):
+        synthesize(small_net, 0.5, 42)
+    wrong = Masks({"conv.weight": torch.ones(1, dtype=torch.bool)})
+    with pytest.raises(MaskError, match="missing masks"):
+        synthesize(small_net, 0.5, torch.Generator(), masks=wrong)
+    masks = Masks.ones_like(small_net)
+    masks["fc.weight"] = torch.ones(2, 2, dtype=torch.bool)
+    with pytest.raises(MaskError, match="fc.weight"):
+        synthesize(small_net, 0.5, torch.Generator(), masks=masks)
+    with pytest.raises(MaskError, match="dtype"):
+        Masks({"a": torch.ones(2)})
+
+
+def test_global_normalization_changes_which_layers_thin(small_net):
+    with torch.no_grad():
+        small_net.fc.weight.mul_(0.01)  # a layer of weak synapses
+    g = torch.Generator().manual_seed(0)
+    layer = [synthesize(small_net, 1.0, g)["fc.weight"].float().mean() for _ in range(50)]
+    glob = [synthesize(small_net, 1.0, g, normalization="global")["fc.weight"].float().mean()
+            for _ in range(50)]
+    # Globally normalised, the weak layer sits near the 1/e floor.
+    assert float(torch.stack(glob).mean()) == pytest.approx(math.exp(-1), abs=0.05)
+    assert float(torch.stack(layer).mean()) > float(torch.stack(glob).mean()) + 0.1
