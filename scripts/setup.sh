@@ -43,10 +43,18 @@ if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2
 fi
 
 .venv/bin/python -m evosynth fetch-data --dest data/raw
-if ! .venv/bin/dvc status -q data.dvc; then
+# Check data/raw against the hash pinned in data.dvc: `dvc commit` hashes the folder (and puts
+# it in DVC's cache, so that `dvc status` is clean); the pin must not move.
+pinned=$(mktemp)
+cp data.dvc "$pinned"
+.venv/bin/dvc commit --force --quiet data.dvc
+if ! cmp -s data.dvc "$pinned"; then
   echo "setup: data/raw does not match the hashes pinned in data.dvc:" >&2
-  .venv/bin/dvc status data.dvc >&2 || true
+  diff "$pinned" data.dvc >&2 || true
+  cp "$pinned" data.dvc
+  rm -f "$pinned"
   echo "setup: remove data/raw and run again; if it persists, the sources changed (see data.dvc)" >&2
   exit 1
 fi
+rm -f "$pinned"
 echo "setup: ready (.venv, data/raw matches data.dvc)"
