@@ -19,15 +19,26 @@ def main(argv: list[str] | None = None) -> int:
                     "scikit-learn into DEST. Files already there are kept.")
     fetch.add_argument("--dest", default="data/raw", help="target folder (default: %(default)s)")
     fetch.add_argument("--force", action="store_true", help="fetch again even if present")
+    check = commands.add_parser(
+        "check", help="validate params.yaml and the configured data set, without training",
+        description="Validate every section of the parameters file and check that the "
+                    "configured data set can be read. Exits non-zero with a message naming the "
+                    "first problem; prints a short summary when all is well.")
+    check.add_argument("--params", default="params.yaml", help="parameters file "
+                       "(default: %(default)s)")
     args = parser.parse_args(argv)
 
+    from .config import ParamsError
     from .data import DataError
     try:
-        if args.command == "fetch-data":
+        if args.command == "check":
+            from .checks import check_setup
+            print(check_setup(args.params))
+        elif args.command == "fetch-data":
             from .raw import fetch_raw
             dest = fetch_raw(args.dest, force=args.force)
             print(f"raw data ready in {dest}")
-    except DataError as error:
+    except (DataError, ParamsError) as error:
         print(f"evosynth: error: {error}", file=sys.stderr)
         return 2
     return 0

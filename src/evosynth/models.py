@@ -26,6 +26,11 @@ class SaliencyNetConfig:
         convs_per_stage: 3x3 convolutions per encoder and decoder stage.
         batch_norm: batch normalisation after every convolution (not a synapse).
         in_channels: 3 for RGB images.
+        patch: the image is first rearranged into ``patch`` × ``patch`` blocks stacked as
+            channels (pixel unshuffle, no synapses), and the output is rearranged back (pixel
+            shuffle), so that every layer works at 1/patch of the resolution: wide layers,
+            many synapses, few FLOPs. 1 keeps full resolution.
+        head_kernel: kernel size of the output convolution.
     """
 
     widths: tuple[int, ...] = (16, 32, 64)
@@ -34,16 +39,20 @@ class SaliencyNetConfig:
     convs_per_stage: int = 1
     batch_norm: bool = True
     in_channels: int = 3
+    patch: int = 1
+    head_kernel: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(self.widths))
         if not self.widths or any(not isinstance(w, int) or w < 1 for w in self.widths):
             raise ValueError(f"model.widths must be a non-empty list of positive integers, "
                              f"got {list(self.widths)!r}")
-        for key in ("bottleneck_width", "convs_per_stage", "in_channels"):
+        for key in ("bottleneck_width", "convs_per_stage", "in_channels", "patch"):
             value = getattr(self, key)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"model.{key} must be an integer >= 1, got {value!r}")
+        if self.head_kernel not in (1, 3):
+            raise ValueError(f"model.head_kernel must be 1 or 3, got {self.head_kernel!r}")
         if not isinstance(self.bottleneck_layers, int) or self.bottleneck_layers < 0:
             raise ValueError(f"model.bottleneck_layers must be an integer >= 0, "
                              f"got {self.bottleneck_layers!r}")
@@ -51,7 +60,7 @@ class SaliencyNetConfig:
     @property
     def downsampling(self) -> int:
         """Input sides must be divisible by this."""
-        return 2 ** len(self.widths)
+        return self.patch * 2 ** len(self.widths)
 
 
 PRESETS: dict[str, SaliencyNetConfig] = {
@@ -84,7 +93,7 @@ class SaliencyNet(nn.Module):
         self.config = config = config or SaliencyNetConfig()
         c = config
         self.encoder = nn.ModuleList()
-        channels = c.in_channels
+        channels = c.in_channels * c.patch ** 2
         for width in c.widths:
             self.encoder.append(_stage(channels, width, c.convs_per_stage, c.batch_norm))
             channels = width
@@ -95,9 +104,14 @@ class SaliencyNet(nn.Module):
         for width in reversed(c.widths):
             self.decoder.append(_stage(channels + width, width, c.convs_per_stage, c.batch_norm))
             channels = width
-        self.head = nn.Conv2d(channels, 1, 1)
+        self.head = nn.Conv2d(channels, c.patch ** 2, c.head_kernel, padding=c.head_kernel // 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        patch = self.config.patch
+        if x.shape[-1] % patch or x.shape[-2] % patch:
+            raise ValueError(f"image sides {tuple(x.shape[-2:])} must be divisible by "
+                             f"model.patch = {patch}")
+        x = F.pixel_unshuffle(x, patch) if patch > 1 else x
         skips = []
         for stage in self.encoder:
             x = stage(x)
@@ -107,7 +121,8 @@ class SaliencyNet(nn.Module):
         for stage, skip in zip(self.decoder, reversed(skips)):
             x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
             x = stage(torch.cat([x, skip], dim=1))
-        return self.head(x)
+        x = self.head(x)
+        return F.pixel_shuffle(x, patch) if patch > 1 else x
 
 
 def build_model(preset: str | None = None, **overrides: object) -> SaliencyNet:

@@ -44,7 +44,9 @@ def count_synapses(model_or_masks: nn.Module | Mapping[str, torch.Tensor]) -> in
     """Number of alive synapses.
 
     For masks, the number of ``True`` entries. For a model, the number of non-zero weights of
-    its Conv and Linear layers (dead synapses of a masked model are exactly zero).
+    its Conv and Linear layers (dead synapses of a masked model are exactly zero; a trained or
+    freshly initialised weight that happens to be exactly 0.0 counts as dead too, so for exact
+    bookkeeping count the masks).
     """
     return int(sum(int(m.sum()) for m in _alive_masks(model_or_masks).values()))
 

@@ -1,0 +1,242 @@
+"""Typed, validated parameters: ``params.yaml`` -> one config object per pipeline stage.
+
+Every section of ``params.yaml`` is the section of one stage (``prepare``, ``ancestor``,
+``generation``, ``evaluate``). Validation happens before any work: an unknown key, a wrong
+type or a value out of range fails at once with a message that names the key, the value and
+what is expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .genetics import BudgetEnvironment, ConstantEnvironment, Environment
+from .models import SaliencyNetConfig
+from .synthetic import CompositeConfig
+from .training import TrainConfig
+
+# Scalars are strict (no "3" -> 3 or 2.5 -> 2 coercion); YAML lists are accepted for tuples.
+Int = Annotated[int, Field(strict=True)]
+Float = Annotated[float, Field(strict=True)]
+Bool = Annotated[bool, Field(strict=True)]
+Str = Annotated[str, Field(strict=True)]
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+Seed = Annotated[int, Field(strict=True, ge=0)]
+Count = Annotated[int, Field(strict=True, ge=0)]
+UnitFloat = Annotated[float, Field(strict=True, gt=0, le=1)]
+
+
+class ParamsError(ValueError):
+    """``params.yaml`` is missing, malformed or holds a bad value (the message says which)."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CompositeParams(_Section):
+    """How the default data set composites garments onto photographs."""
+
+    object_scale: tuple[UnitFloat, UnitFloat] = (0.3, 0.8)
+    contrast: tuple[UnitFloat, UnitFloat] = (0.15, 0.6)
+    distractors: tuple[Count, Count] = (0, 3)
+    distractor_scale: tuple[UnitFloat, UnitFloat] = (0.15, 0.35)
+    distractor_alpha: tuple[UnitFloat, UnitFloat] = (0.25, 0.5)
+    background_crop: tuple[UnitFloat, UnitFloat] = (0.2, 0.8)
+
+    def to_config(self, size: int) -> CompositeConfig:
+        return CompositeConfig(size=size, **self.model_dump())
+
+
+class FolderParams(_Section):
+    """A salient-object data set on disk (``images/`` + ``masks/``, split lists)."""
+
+    root: Str | None = None
+    image_dir: Str = "images"
+    mask_dir: Str = "masks"
+    train_split: Str = "train"
+    val_split: Str = "val"
+    test_split: Str = "test"
+
+
+class PrepareParams(_Section):
+    """``prepare``: which data set, how big, split how."""
+
+    dataset: Literal["fashion-composite", "shapes", "folder"] = "fashion-composite"
+    raw: Str = "data/raw"
+    image_size: Annotated[int, Field(strict=True, ge=16)] = 64
+    n_train: PositiveInt = 2000
+    n_val: PositiveInt = 200
+    n_test: PositiveInt = 500
+    seed: Seed = 0
+    composite: CompositeParams = CompositeParams()
+    folder: FolderParams = FolderParams()
+
+    @model_validator(mode="after")
+    def _folder_needs_root(self) -> PrepareParams:
+        if self.dataset == "folder" and not self.folder.root:
+            raise ValueError("dataset 'folder' needs folder.root: the path of a data set with "
+                             "images/ and masks/")
+        return self
+
+
+class ModelParams(_Section):
+    """The ancestor's architecture (see :class:`evosynth.models.SaliencyNetConfig`)."""
+
+    widths: tuple[PositiveInt, ...] = (16, 32, 64)
+    bottleneck_width: PositiveInt = 128
+    bottleneck_layers: Count = 2
+    convs_per_stage: PositiveInt = 1
+    batch_norm: Bool = True
+    patch: PositiveInt = 1
+    head_kernel: Literal[1, 3] = 1
+
+    def to_config(self) -> SaliencyNetConfig:
+        return SaliencyNetConfig(**self.model_dump())
+
+
+class TrainParams(_Section):
+    """Training of one network (see :class:`evosynth.training.TrainConfig`)."""
+
+    epochs: PositiveInt = 5
+    batch_size: PositiveInt = 32
+    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
+    lr: Annotated[float, Field(strict=True, gt=0)] = 1e-3
+    weight_decay: Annotated[float, Field(strict=True, ge=0)] = 0.0
+    momentum: Annotated[float, Field(strict=True, ge=0, lt=1)] = 0.9
+    schedule: Literal["constant", "cosine", "step"] = "cosine"
+    seed: Seed = 0
+    device: Str = "auto"
+
+    def to_config(self, rewind_steps: int = 0) -> TrainConfig:
+        return TrainConfig(rewind_steps=rewind_steps, **self.model_dump())
+
+
+class AncestorParams(_Section):
+    """``ancestor``: generation 0."""
+
+    model: ModelParams = ModelParams()
+    train: TrainParams = TrainParams()
+    init_seed: Seed = 0
+    rewind_steps: Count = 100
+
+
+class EnvironmentParams(_Section):
+    """The environmental factor model F(E) of one generation."""
+
+    kind: Literal["constant", "budget"] = "constant"
+    factor: UnitFloat | None = None
+    keep_fraction: UnitFloat | None = None
+
+    @model_validator(mode="after")
+    def _one_setting(self) -> EnvironmentParams:
+        if self.kind == "constant" and (self.factor is None or self.keep_fraction is not None):
+            raise ValueError("a constant environment takes factor (a number in (0, 1]) and no "
+                             "keep_fraction")
+        if self.kind == "budget" and (self.keep_fraction is None or self.factor is not None):
+            raise ValueError("a budget environment takes keep_fraction (a number in (0, 1]) "
+                             "and no factor")
+        return self
+
+    def build(self) -> Environment:
+        if self.kind == "constant":
+            return ConstantEnvironment(self.factor)
+        return BudgetEnvironment(keep_fraction=self.keep_fraction)
+
+    def describe(self) -> str:
+        if self.kind == "constant":
+            return f"constant F(E) = {self.factor}"
+        return f"budget: expected {self.keep_fraction:.0%} of the parent's synapses"
+
+
+class OffspringParams(_Section):
+    """One generation: its parent, environment and synthesis seed."""
+
+    parent: Str
+    environment: EnvironmentParams
+    seed: Seed
+
+
+class GenerationParams(_Section):
+    """``generation``: synthesis and newborn training of every offspring generation."""
+
+    normalization: Literal["layer", "global"] = "layer"
+    init: Literal["newborn", "inherit", "rewind"] = "newborn"
+    train: TrainParams = TrainParams()
+    lineage: dict[str, OffspringParams]
+
+    @model_validator(mode="after")
+    def _consecutive(self) -> GenerationParams:
+        if len(self.lineage) < 1:
+            raise ValueError("lineage needs at least 1 generation (gen1: {parent: gen0, ...})")
+        expected = [f"gen{k}" for k in range(1, len(self.lineage) + 1)]
+        if list(self.lineage) != expected:
+            raise ValueError(f"lineage keys must be {expected} in order, got "
+                             f"{list(self.lineage)}")
+        for k, name in enumerate(expected, start=1):
+            if self.lineage[name].parent != f"gen{k - 1}":
+                raise ValueError(f"lineage.{name}.parent must be 'gen{k - 1}', got "
+                                 f"{self.lineage[name].parent!r}")
+        return self
+
+    @property
+    def generations(self) -> list[str]:
+        return list(self.lineage)
+
+
+class EvaluateParams(_Section):
+    """``evaluate``: the test split, every generation."""
+
+    n_examples: PositiveInt = 6
+    batch_size: PositiveInt = 64
+
+
+class Params(_Section):
+    """All of ``params.yaml``."""
+
+    prepare: PrepareParams = PrepareParams()
+    ancestor: AncestorParams = AncestorParams()
+    generation: GenerationParams
+    evaluate: EvaluateParams = EvaluateParams()
+
+
+def _format(error: ValidationError, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"] if not re.fullmatch(r"function-after\[.*\]",
+                                                                       str(p)))
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (a typo?)"
+        lines.append(f"{source}: {key or '(top level)'}{shown}: {message}")
+    return "\n".join(lines)
+
+
+def parse_params(data: Any, source: str = "params.yaml") -> Params:
+    """Validate a parsed ``params.yaml``; raises :class:`ParamsError` naming the bad key."""
+    if not isinstance(data, dict):
+        raise ParamsError(f"{source}: expected a mapping of sections, got {type(data).__name__}")
+    try:
+        return Params.model_validate(data)
+    except ValidationError as error:
+        raise ParamsError(_format(error, source)) from None
+
+
+def load_params(path: str | os.PathLike[str] = "params.yaml") -> Params:
+    """Read and validate ``params.yaml``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: parameters file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML ({error})") from None
+    return parse_params(data, str(path))

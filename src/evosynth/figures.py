@@ -1,0 +1,147 @@
+"""Figures of the book, in one style: each function returns a matplotlib Figure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+import torch
+from matplotlib.figure import Figure
+
+from .data import SaliencySet
+from .genetics import LayerReport
+from .metrics import SaliencyScores
+
+
+def use_style() -> None:
+    """The book's one figure style."""
+    sns.set_theme(context="notebook", style="whitegrid", palette="viridis")
+    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titleweight": "bold"})
+
+
+def _generation_colours(names: Sequence[str]) -> dict[str, tuple]:
+    return dict(zip(names, sns.color_palette("viridis", len(names))))
+
+
+def samples(split: SaliencySet, n: int = 8, title: str = "") -> Figure:
+    """``n`` images of a split above their ground-truth masks."""
+    n = min(n, len(split))
+    fig, axes = plt.subplots(2, n, figsize=(1.4 * n, 3.0), squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(split.images[i])
+        axes[1, i].imshow(split.masks[i], cmap="gray", vmin=0, vmax=1)
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+    axes[0, 0].set_ylabel("image")
+    axes[1, 0].set_ylabel("ground truth")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_curve(losses: Mapping[str, Sequence[float]]) -> Figure:
+    """Mean training loss per epoch of each named network."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for name, values in losses.items():
+        ax.plot(range(1, len(values) + 1), values, marker="o", label=name)
+    ax.set(xlabel="epoch", ylabel="training loss (BCE)", title="Training")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def probability_histogram(probabilities: Mapping[str, torch.Tensor], factor: float,
+                          parent_masks: Mapping[str, torch.Tensor]) -> Figure:
+    """Distribution of the parent's synaptic probabilities P(s|w) and of F(E)·P(s|w)."""
+    values = torch.cat([p[parent_masks[n]].flatten() for n, p in probabilities.items()]).numpy()
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    bins = np.linspace(0, 1, 51)
+    ax.hist(values, bins=bins, alpha=0.7, label="P(s | w)")
+    ax.hist(values * factor, bins=bins, alpha=0.7, label=f"F(E)·P(s | w), F(E) = {factor:.3f}")
+    ax.set(xlabel="probability", ylabel="alive synapses of the parent", yscale="log",
+           title="Synaptic probability model")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def layer_survival(parent: Sequence[LayerReport], child: Sequence[LayerReport]) -> Figure:
+    """Alive synapses per layer, parent beside offspring (log scale)."""
+    names = [r.name.removesuffix(".weight") for r in parent]
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * len(names)), 3.6))
+    ax.bar(x - 0.2, [r.synapses_alive for r in parent], 0.4, label="parent")
+    ax.bar(x + 0.2, [r.synapses_alive for r in child], 0.4, label="offspring")
+    ax.set_xticks(x, names, rotation=60, ha="right")
+    ax.set(yscale="log", ylabel="alive synapses", title="Synapses per layer")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def synapses_per_generation(metrics: Mapping[str, Mapping[str, float]]) -> Figure:
+    """Synapses of every generation (log scale), annotated with the reduction factor."""
+    names = list(metrics)
+    counts = [metrics[n]["synapses"] for n in names]
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    bars = ax.bar(names, counts, color=list(_generation_colours(names).values()))
+    for bar, name in zip(bars, names):
+        ax.annotate(f"{metrics[name]['reduction']:.1f}×", (bar.get_x() + bar.get_width() / 2,
+                    bar.get_height()), ha="center", va="bottom", fontsize=9)
+    ax.set(yscale="log", ylabel="synapses", xlabel="generation",
+           title="Synapses per generation (reduction vs ancestor)")
+    fig.tight_layout()
+    return fig
+
+
+def pr_curves(scores: Mapping[str, SaliencyScores]) -> Figure:
+    """Precision-recall curves (left) and F-beta against synapses (right)."""
+    colours = _generation_colours(list(scores))
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, s in scores.items():
+        ax.plot(s.recall.numpy(), s.precision.numpy(), color=colours[name],
+                label=f"{name} (max F = {s.f_beta_max:.3f})")
+    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02),
+           title="Precision-recall on the test split")
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_vs_synapses(metrics: Mapping[str, Mapping[str, float]]) -> Figure:
+    """Adaptive and max F-beta of each generation against its synapses."""
+    names = list(metrics)
+    synapses = [metrics[n]["synapses"] for n in names]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for key, marker in (("f_beta_adaptive", "o"), ("f_beta_max", "s")):
+        ax.plot(synapses, [metrics[n][key] for n in names], marker=marker, label=key)
+    for name, x, y in zip(names, synapses, [metrics[n]["f_beta_max"] for n in names]):
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(0, 6), ha="center",
+                    fontsize=8)
+    ax.set(xscale="log", xlabel="synapses", ylabel="F-beta (β² = 0.3)",
+           title="Accuracy against synapses")
+    ax.invert_xaxis()
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def saliency_examples(images: np.ndarray, masks: np.ndarray,
+                      maps: Mapping[str, np.ndarray]) -> Figure:
+    """Image, ground truth and the saliency map of every generation, one row per image."""
+    n, cols = len(images), 2 + len(maps)
+    fig, axes = plt.subplots(n, cols, figsize=(1.3 * cols, 1.3 * n), squeeze=False)
+    for i in range(n):
+        axes[i, 0].imshow(images[i])
+        axes[i, 1].imshow(masks[i], cmap="gray", vmin=0, vmax=1)
+        for j, saliency in enumerate(maps.values()):
+            axes[i, 2 + j].imshow(saliency[i], cmap="gray", vmin=0, vmax=1)
+    for j, title in enumerate(["image", "ground truth", *maps]):
+        axes[0, j].set_title(title, fontsize=9)
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+    fig.tight_layout()
+    return fig

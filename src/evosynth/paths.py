@@ -1,0 +1,70 @@
+"""Every artifact path of the pipeline, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each stage reads and writes, relative to the repository root ``root``."""
+
+    root: Path = Path(".")
+
+    @property
+    def prepared(self) -> Path:
+        return self.root / "data" / "prepared"
+
+    def split(self, name: str) -> Path:
+        """``train``, ``val`` or ``test`` split of the prepared data set."""
+        return self.prepared / f"{name}.npz"
+
+    def model_dir(self, generation: str) -> Path:
+        return self.root / "models" / generation
+
+    def network(self, generation: str) -> Path:
+        """Trained weights and masks of one generation (``gen0`` is the ancestor)."""
+        return self.model_dir(generation) / "network.pt"
+
+    @property
+    def rewind(self) -> Path:
+        """The ancestor's early weights, for the ``rewind`` init mode."""
+        return self.model_dir("gen0") / "rewind.pt"
+
+    def result_dir(self, generation: str) -> Path:
+        return self.root / "results" / generation
+
+    def summary(self, generation: str) -> Path:
+        """Per-generation summary: synapses, environment, validation scores, losses."""
+        return self.result_dir(generation) / "summary.json"
+
+    def layers(self, generation: str) -> Path:
+        """Per-layer synapse report of one generation (CSV)."""
+        return self.result_dir(generation) / "layers.csv"
+
+    @property
+    def evaluation(self) -> Path:
+        return self.root / "results" / "evaluate"
+
+    @property
+    def metrics(self) -> Path:
+        """``{"gen0": {...}, ..., "genN": {...}}``: the pipeline's headline numbers."""
+        return self.root / "results" / "metrics.json"
+
+    @property
+    def plots(self) -> Path:
+        return self.root / "results" / "plots"
+
+    @property
+    def pr_curves(self) -> Path:
+        return self.plots / "pr_curves.csv"
+
+    @property
+    def synapses(self) -> Path:
+        return self.plots / "synapses.csv"
+
+    @property
+    def examples(self) -> Path:
+        """Example saliency maps of every generation (for the book's figure)."""
+        return self.evaluation / "examples.npz"

@@ -1,0 +1,221 @@
+"""One function per pipeline stage, called by the stage's notebook.
+
+``prepare`` -> ``ancestor`` -> ``generation`` (one call per offspring generation) ->
+``evaluate``. Each reads its section of the validated parameters and writes its outputs
+atomically under the paths of :class:`~evosynth.paths.Paths`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .config import Params, PrepareParams
+from .data import DataError, SaliencySet, load_folder
+from .genetics import (Masks, count_synapses, init_offspring, synapse_report,
+                       synaptic_probabilities, synthesize)
+from .io import atomic_write, write_json
+from .metrics import SaliencyScores
+from .models import SaliencyNet
+from .paths import Paths
+from .raw import load_garments, load_photos
+from .synthetic import make_fashion_composite, make_shapes
+from .training import evaluate as evaluate_network
+from .training import load_checkpoint, predict, save_checkpoint, select_device, train
+
+SPLITS = ("train", "val", "test")
+
+
+# -- prepare ---------------------------------------------------------------------------------
+def build_splits(params: PrepareParams) -> dict[str, SaliencySet]:
+    """The train / val / test splits of the configured data set."""
+    size, seeds = params.image_size, np.random.SeedSequence(params.seed).spawn(3)
+    counts = {"train": params.n_train, "val": params.n_val, "test": params.n_test}
+    if params.dataset == "shapes":
+        return {s: make_shapes(counts[s], size, np.random.default_rng(seed))
+                for s, seed in zip(SPLITS, seeds)}
+    if params.dataset == "folder":
+        f = params.folder
+        return {s: load_folder(f.root, size, getattr(f, f"{s}_split"), f.image_dir, f.mask_dir)
+                for s in SPLITS}
+    # fashion-composite: test garments come from Fashion-MNIST's test set and test backgrounds
+    # from photographs that no training image uses.
+    garments_train, _ = load_garments(params.raw, "train")
+    garments_test, _ = load_garments(params.raw, "t10k")
+    photos = load_photos(params.raw)
+    test_photos = photos[3::4]
+    train_photos = [p for i, p in enumerate(photos) if i % 4 != 3]
+    config = params.composite.to_config(size)
+    half = len(garments_train) * 5 // 6
+    sources = {"train": (garments_train[:half], train_photos),
+               "val": (garments_train[half:], train_photos),
+               "test": (garments_test, test_photos)}
+    return {s: make_fashion_composite(sources[s][0], sources[s][1], counts[s], config,
+                                      np.random.default_rng(seed))
+            for s, seed in zip(SPLITS, seeds)}
+
+
+def prepare(params: Params, paths: Paths = Paths()) -> dict[str, SaliencySet]:
+    """Build and save the splits; returns them (for the sample figure)."""
+    splits = build_splits(params.prepare)
+    for name, split in splits.items():
+        if len(split) == 0:
+            raise DataError(f"the {name} split is empty")
+        split.save(paths.split(name))
+    return splits
+
+
+def split_summary(splits: dict[str, SaliencySet]) -> list[dict[str, Any]]:
+    """Images and mean foreground fraction of each split."""
+    return [{"split": name, "images": len(s), "size": s.images.shape[1],
+             "foreground": float(s.masks.mean())} for name, s in splits.items()]
+
+
+# -- ancestor and generations ------------------------------------------------------------
+@dataclass
+class GenerationResult:
+    """What a stage trained: the network, its masks and its summary (saved as JSON)."""
+
+    network: SaliencyNet
+    masks: Masks
+    summary: dict[str, Any]
+    probabilities: dict[str, torch.Tensor] | None = None
+
+
+def _finish(paths: Paths, name: str, network: SaliencyNet, masks: Masks,
+            summary: dict[str, Any], seconds: float, val: SaliencyScores) -> None:
+    summary.update({"generation": name, "synapses": masks.count(),
+                    "synapses_total": masks.total(), "train_seconds": round(seconds, 1),
+                    "val": val.summary()})
+    save_checkpoint(paths.network(name), network, masks, generation=name)
+    _write_csv(paths.layers(name), [r.as_dict() for r in synapse_report(masks)])
+    write_json(paths.summary(name), summary)
+
+
+def ancestor(params: Params, paths: Paths = Paths(), progress: bool = True) -> GenerationResult:
+    """Train generation 0 with every synapse alive."""
+    p = params.ancestor
+    torch.manual_seed(p.init_seed)
+    network = SaliencyNet(p.model.to_config())
+    masks = Masks.ones_like(network)
+    train_set = SaliencySet.load(paths.split("train")).tensors()
+    start = time.perf_counter()
+    result = train(network, train_set, p.train.to_config(p.rewind_steps), masks=None,
+                   progress=progress, description="ancestor")
+    seconds = time.perf_counter() - start
+    val = evaluate_network(network, SaliencySet.load(paths.split("val")).tensors(),
+                           device=p.train.device)
+    if result.rewind_state is not None:
+        atomic_write(paths.rewind, lambda tmp: torch.save(result.rewind_state, tmp))
+    summary = {"losses": result.losses, "device": result.device,
+               "rewind_saved": result.rewind_state is not None}
+    _finish(paths, "gen0", network, masks, summary, seconds, val)
+    return GenerationResult(network, masks, summary)
+
+
+def generation(params: Params, name: str, paths: Paths = Paths(),
+               progress: bool = True) -> GenerationResult:
+    """Synthesize offspring generation ``name`` from its parent and train it."""
+    g = params.generation
+    if name not in g.lineage:
+        raise ValueError(f"generation {name!r} is not in generation.lineage "
+                         f"({', '.join(g.lineage)})")
+    spec = g.lineage[name]
+    parent_state = load_checkpoint(paths.network(spec.parent))
+    parent = SaliencyNet(params.ancestor.model.to_config())
+    parent.load_state_dict(parent_state["model"])
+    parent_masks = parent_state["masks"]
+
+    environment = spec.environment.build()
+    probabilities = synaptic_probabilities(parent, parent_masks, g.normalization)
+    factor = environment.factor(probabilities)
+    masks = synthesize(parent, environment, torch.Generator().manual_seed(spec.seed),
+                       masks=parent_masks, normalization=g.normalization)
+
+    rewind_state = None
+    if g.init == "rewind":
+        if not paths.rewind.is_file():
+            raise FileNotFoundError(f"{paths.rewind}: the rewind init mode needs the ancestor's "
+                                    "early weights (set ancestor.rewind_steps > 0)")
+        rewind_state = torch.load(paths.rewind, map_location="cpu", weights_only=True)
+    network = SaliencyNet(params.ancestor.model.to_config())
+    init_offspring(network, masks, g.init, seed=spec.seed,
+                   parent_state=parent_state["model"], rewind_state=rewind_state)
+    train_set = SaliencySet.load(paths.split("train")).tensors()
+    start = time.perf_counter()
+    result = train(network, train_set, g.train.to_config(), masks=masks, progress=progress,
+                   description=name)
+    seconds = time.perf_counter() - start
+    val = evaluate_network(network, SaliencySet.load(paths.split("val")).tensors(),
+                           device=g.train.device)
+    if count_synapses(network) > masks.count():
+        raise RuntimeError("a dead synapse came back to life during training")
+    summary = {"parent": spec.parent, "environment": spec.environment.model_dump(),
+               "environment_text": spec.environment.describe(), "factor": factor,
+               "normalization": g.normalization, "init": g.init,
+               "parent_synapses": parent_masks.count(),
+               "expected_synapses": factor * sum(float(p.sum()) for p in probabilities.values()),
+               "losses": result.losses, "device": result.device}
+    _finish(paths, name, network, masks, summary, seconds, val)
+    return GenerationResult(network, masks, summary, probabilities)
+
+
+# -- evaluate --------------------------------------------------------------------------------
+@dataclass
+class Evaluation:
+    """Test-split scores of every generation."""
+
+    scores: dict[str, SaliencyScores]
+    synapses: dict[str, int]
+    metrics: dict[str, dict[str, float]]
+
+
+def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
+    """Every generation on the test split: synapses, reduction, F-beta, MAE, PR curves."""
+    names = ["gen0", *params.generation.generations]
+    test = SaliencySet.load(paths.split("test"))
+    dataset = test.tensors()
+    n_examples = min(params.evaluate.n_examples, len(test))
+    device = str(select_device(params.ancestor.train.device))
+    scores, synapses, metrics, maps = {}, {}, {}, {}
+    for name in names:
+        state = load_checkpoint(paths.network(name))
+        network = SaliencyNet(params.ancestor.model.to_config())
+        network.load_state_dict(state["model"])
+        scores[name] = evaluate_network(network, dataset, params.evaluate.batch_size, device)
+        synapses[name] = state["masks"].count()
+        maps[name] = predict(network, torch.utils.data.Subset(dataset, range(n_examples)),
+                             device=device).numpy()
+    for name in names:
+        metrics[name] = {"synapses": synapses[name],
+                         "reduction": synapses["gen0"] / max(synapses[name], 1),
+                         **scores[name].summary()}
+    write_json(paths.metrics, metrics)
+    _write_csv(paths.synapses, [{"generation": n, "synapses": synapses[n],
+                                 "reduction": metrics[n]["reduction"]} for n in names])
+    _write_csv(paths.pr_curves, [
+        {"generation": n, "threshold": 255 - i, "precision": float(scores[n].precision[i]),
+         "recall": float(scores[n].recall[i]), "f_beta": float(scores[n].f_beta_curve[i])}
+        for n in names for i in range(len(scores[n].precision))])
+
+    def _save_examples(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, images=test.images[:n_examples], masks=test.masks[:n_examples],
+                                **{f"map_{n}": m for n, m in maps.items()})
+    atomic_write(paths.examples, _save_examples)
+    return Evaluation(scores, synapses, metrics)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    buffer = _io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(path, lambda tmp: tmp.write_text(buffer.getvalue()))
