@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .genetics import Masks
 from .io import atomic_path
@@ -143,7 +143,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
     model.train()
     try:
         bar = tqdm(total=config.epochs * len(loader), desc=description, disable=not progress,
-                   unit="step", leave=False)
+                   unit="step", leave=False, mininterval=5.0)
         for _epoch in range(config.epochs):
             total, count = 0.0, 0
             for images, targets in loader:
