@@ -162,7 +162,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
                 total += loss.item() * len(images)
                 count += len(images)
                 bar.update(1)
-                bar.set_postfix(loss=f"{total / count:.4f}")
+                bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
             result.losses.append(total / max(count, 1))
         bar.close()
     finally:
