@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import torch
+
+from evosynth.provenance import machine_summary
 
 ORDER = ["prepare", "ancestor", "generation", "evaluate"]
 
@@ -48,9 +47,7 @@ def main() -> None:
         print(f"{stage:<18}{seconds:>10.1f}{seconds / total:>8.0%}")
     print(f"{'total':<18}{total:>10.1f}   ({total / 60:.1f} min)")
     args.out.mkdir(parents=True, exist_ok=True)
-    machine = {"platform": platform.platform(), "processor": platform.processor(),
-               "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-               "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    machine = machine_summary()  # of this machine: run the script where `dvc repro` ran
     (args.out / "stage_times.json").write_text(json.dumps(
         {"seconds": times, "total_seconds": total, "machine": machine}, indent=2) + "\n")
     fig, ax = plt.subplots(figsize=(6, 3.5))

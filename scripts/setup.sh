@@ -42,6 +42,22 @@ if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2
   fi
 fi
 
+# Debian's Chromium for tests/test_book_render.py (the built book in a headless browser,
+# driven by Playwright: no `playwright install`). Same rules as above; not needed to build.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo="sudo -n"
+  fi
+  if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
+    echo "setup: installing Debian's chromium (for the book's rendering test)"
+    apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get"
+    $apt install -y -q chromium >/dev/null 2>&1 \
+      || { $apt update -q >/dev/null 2>&1 && $apt install -y -q chromium >/dev/null 2>&1; } \
+      || echo "setup: apt-get could not install chromium; tests/test_book_render.py needs it"
+  fi
+fi
+
 .venv/bin/python -m evosynth fetch-data --dest data/raw
 # Check data/raw against the hash pinned in data.dvc: `dvc commit` hashes the folder (and puts
 # it in DVC's cache, so that `dvc status` is clean); the pin must not move.

@@ -1,6 +1,22 @@
+"""Shared fixtures: small known networks, and the smoke run of the pipeline with its book.
+
+The smoke run (profiles/smoke.yaml through DVC and papermill in a scratch copy of the project)
+and the book built from it are session-scoped: tests/test_pipeline.py and
+tests/test_book_render.py share one run (about two minutes on 2 CPU cores) and one build.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
@@ -27,3 +43,43 @@ class SmallNet(nn.Module):
 def small_net() -> SmallNet:
     torch.manual_seed(0)
     return SmallNet()
+
+
+
+def _run(args, cwd, check=True):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and done.returncode:
+        raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """A scratch copy of the project with the smoke profile as params.yaml, reproduced."""
+    if not (ROOT / "data" / "raw" / "fashion-mnist").is_dir():
+        pytest.skip("raw data not fetched (bash scripts/setup.sh)")
+    work = tmp_path_factory.mktemp("smoke")
+    for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
+                "experiment", "_build", "__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(source, work / name)
+    shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
+    shutil.copytree(ROOT / "data" / "raw", work / "data" / "raw")
+    _run([BIN / "dvc", "init", "--no-scm", "-q"], work)
+    _run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)
+    first = _run([BIN / "dvc", "repro"], work)
+    return work, first.stdout
+
+
+@pytest.fixture(scope="session")
+def smoke_book(smoke):
+    """The book built from the smoke run with ``-W`` (no warnings allowed): its HTML folder."""
+    work, _ = smoke
+    build = _run([BIN / "jupyter-book", "build", str(work), "-W", "--keep-going"], work,
+                 check=False)
+    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
+    return work / "_build" / "html"

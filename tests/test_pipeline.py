@@ -1,12 +1,8 @@
 """The smoke profile through DVC and papermill, end to end, and the book built from it."""
 
+import csv
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -14,41 +10,14 @@ import yaml
 
 from evosynth import load_checkpoint
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from conftest import BIN, ROOT, _run
+
 pytestmark = pytest.mark.skipif(not (ROOT / "data" / "raw" / "fashion-mnist").is_dir(),
                                 reason="raw data not fetched (bash scripts/setup.sh)")
 
 
-def _run(args, cwd, check=True):
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and done.returncode:
-        raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
-    return done
-
-
 def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", output))
-
-
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    """A scratch copy of the project with the smoke profile as params.yaml, reproduced."""
-    work = tmp_path_factory.mktemp("smoke")
-    for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
-                "experiment", "_build", "__pycache__", "*.egg-info"))
-        else:
-            shutil.copy(source, work / name)
-    shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
-    shutil.copytree(ROOT / "data" / "raw", work / "data" / "raw")
-    _run([BIN / "dvc", "init", "--no-scm", "-q"], work)
-    _run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)
-    first = _run([BIN / "dvc", "repro"], work)
-    return work, first.stdout
 
 
 def test_every_stage_runs_and_writes_metrics(smoke):
@@ -100,6 +69,14 @@ def test_outputs_for_people_and_tools(smoke):
     pr = (work / "results" / "plots" / "pr_curves.csv").read_text().splitlines()
     assert pr[0] == "generation,threshold,precision,recall,f_beta" and len(pr) == 1 + 5 * 256
     assert len((work / "results" / "plots" / "synapses.csv").read_text().splitlines()) == 6
+    with open(work / "results" / "plots" / "layers.csv") as f:
+        layers = list(csv.DictReader(f))
+    metrics = json.loads((work / "results" / "metrics.json").read_text())
+    for g, m in metrics.items():  # per-layer counts add up to the generation's synapses
+        rows = [r for r in layers if r["generation"] == g]
+        assert sum(int(r["synapses_alive"]) for r in rows) == m["synapses"]
+        assert all(0 <= float(r["density"]) <= 1 for r in rows)
+    assert all(float(r["density"]) == 1.0 for r in layers if r["generation"] == "gen0")
     summary = json.loads((work / "results" / "gen2" / "summary.json").read_text())
     assert summary["parent"] == "gen1" and 0 < summary["factor"] <= 1
     show = _run([BIN / "dvc", "metrics", "show", "--json"], work).stdout
@@ -124,12 +101,9 @@ def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke):
     assert _stages_run(back.stdout) <= {"generation@gen3", "generation@gen4", "evaluate"}
 
 
-def test_book_builds_from_the_smoke_run_without_warnings(smoke):
+def test_book_builds_from_the_smoke_run_without_warnings(smoke, smoke_book):
     work, _ = smoke
-    build = _run([BIN / "jupyter-book", "build", str(work), "-W", "--keep-going"], work,
-                 check=False)
-    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
-    html = work / "_build" / "html"
+    html = smoke_book
     metrics = json.loads((work / "results" / "metrics.json").read_text())
     index = (html / "book" / "index.html").read_text()
     assert f"{metrics['gen4']['reduction']:.1f}" in index  # the glued headline number

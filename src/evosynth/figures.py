@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,7 +14,13 @@ from matplotlib.figure import Figure
 
 from .data import SaliencySet
 from .genetics import LayerReport
+from .io import atomic_write
 from .metrics import SaliencyScores
+
+
+def save(fig: Figure, path: str | os.PathLike[str], dpi: int = 150) -> Path:
+    """Write ``fig`` as a PNG file, atomically; returns the path."""
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
 
 
 def use_style() -> None:
@@ -144,4 +152,77 @@ def saliency_examples(images: np.ndarray, masks: np.ndarray,
     for ax in axes.flat:
         ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
     fig.tight_layout()
+    return fig
+
+
+def survival_heatmap(layers: Mapping[str, Sequence[LayerReport]]) -> Figure:
+    """Fraction of each layer's synapses alive (rows: layers, columns: generations)."""
+    names = list(layers)
+    rows = [r.name.removesuffix(".weight") for r in layers[names[0]]]
+    density = np.array([[r.density for r in layers[n]] for n in names]).T
+    fig, ax = plt.subplots(figsize=(1.1 * len(names) + 3.0, 0.36 * len(rows) + 1.4))
+    shown = np.log10(np.clip(density, 1e-4, 1))
+    sns.heatmap(shown, ax=ax, cmap="viridis", vmin=min(-2.0, float(shown.min())), vmax=0,
+                annot=np.vectorize(lambda d: f"{100 * d:.1f}")(density), fmt="",
+                annot_kws={"fontsize": 7}, xticklabels=names, yticklabels=rows,
+                cbar_kws={"label": "log10(fraction alive)"})
+    ax.set(xlabel="generation", ylabel="layer", title="Synapses alive per layer (%)")
+    ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def weight_distributions(weights: Mapping[str, np.ndarray],
+                         probabilities: Mapping[str, np.ndarray]) -> Figure:
+    """Histograms of |w| (left) and of P(s|w) (right) of the alive synapses of each generation."""
+    colours = _generation_colours(list(weights))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    top = max(float(w.max()) for w in weights.values() if w.size)
+    low = max(min(float(np.quantile(w, 0.001)) for w in weights.values() if w.size), top * 1e-5)
+    bins = np.geomspace(low, top, 60)
+    for name, w in weights.items():
+        left.hist(np.clip(w, low, top), bins=bins, histtype="step", lw=1.5, density=True,
+                  color=colours[name], label=name)
+        right.hist(probabilities[name], bins=np.linspace(0, 1, 51), histtype="step", lw=1.5,
+                   density=True, color=colours[name], label=name)
+    left.set(xscale="log", xlabel="|w| of alive synapses", ylabel="density",
+             title="Synaptic strengths")
+    right.set(xlabel="P(s | w)", ylabel="density", yscale="log",
+              title="Synaptic probability model")
+    right.axvline(np.exp(-1), color="grey", ls=":", lw=1)
+    right.annotate("1/e", (np.exp(-1), 1), xycoords=("data", "axes fraction"),
+                   xytext=(3, -12), textcoords="offset points", fontsize=8, color="grey")
+    left.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def synthesis_process(masks: Mapping[str, Mapping[str, torch.Tensor]], layer: str | None = None,
+                      max_channels: int = 96) -> Figure:
+    """The evolutionary synthesis process, drawn from the real masks of one layer.
+
+    Each panel is one generation; each pixel a pair (output neuron, input neuron) of
+    ``layer`` (default: the ancestor's layer with the most synapses), its shade the fraction
+    of the pair's kernel synapses still alive. Only the first ``max_channels`` neurons of each
+    side are shown, so that single synapses stay visible.
+    """
+    names = list(masks)
+    if layer is None:
+        first = masks[names[0]]
+        layer = max(first, key=lambda n: first[n].numel())
+    fig, axes = plt.subplots(1, len(names), figsize=(2.2 * len(names), 2.7), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        mask = masks[name][layer]
+        pairs = mask.reshape(mask.shape[0], mask.shape[1], -1).float().mean(dim=2)
+        pairs = pairs[:max_channels, :max_channels].numpy()
+        image = ax.imshow(pairs, cmap="Greens", vmin=0, vmax=1, interpolation="nearest")
+        alive, total = int(mask.sum()), mask.numel()
+        ax.set_title(f"{name}\n{alive:,} synapses ({100 * alive / total:.1f}%)", fontsize=9)
+        ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+    axes[0, 0].set_ylabel("output neuron")
+    for ax in axes[0]:
+        ax.set_xlabel("input neuron", fontsize=8)
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="fraction of kernel alive")
+    fig.suptitle(f"Evolutionary synthesis of layer {layer.removesuffix('.weight')}",
+                 fontweight="bold")
     return fig

@@ -9,7 +9,7 @@ The conventions are those of the field's reference implementation, ``pysodmetric
 * adaptive F-measure: threshold ``min(2 × mean saliency, 1)``, per image, then averaged;
 * precision, recall and F-measure at the 256 thresholds 255, 254, ..., 0 of the 8-bit map,
   averaged over images; max-F is the maximum of the averaged F-measure curve;
-* MAE: mean |saliency − ground truth| per image, averaged over images.
+* MAE: mean ``|saliency − ground truth|`` per image, averaged over images.
 """
 
 from __future__ import annotations

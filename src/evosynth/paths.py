@@ -61,8 +61,17 @@ class Paths:
         return self.plots / "pr_curves.csv"
 
     @property
+    def layer_survival(self) -> Path:
+        """Alive synapses and neurons of every layer of every generation (CSV)."""
+        return self.plots / "layers.csv"
+
+    @property
     def synapses(self) -> Path:
         return self.plots / "synapses.csv"
+
+    def figure(self, name: str) -> Path:
+        """A figure of the evaluation, as a PNG file that the book's pages show."""
+        return self.evaluation / "figures" / f"{name}.png"
 
     @property
     def examples(self) -> Path:

@@ -19,12 +19,13 @@ import torch
 
 from .config import Params, PrepareParams
 from .data import DataError, SaliencySet, load_folder
-from .genetics import (Masks, count_synapses, init_offspring, synapse_report,
-                       synaptic_probabilities, synthesize)
+from .genetics import (LayerReport, Masks, count_synapses, init_offspring, synapse_report,
+                       synaptic_parameters, synaptic_probabilities, synthesize)
 from .io import atomic_write, write_json
 from .metrics import SaliencyScores
 from .models import SaliencyNet
 from .paths import Paths
+from .provenance import machine_summary
 from .raw import load_garments, load_photos
 from .synthetic import make_fashion_composite, make_shapes
 from .training import evaluate as evaluate_network
@@ -93,7 +94,7 @@ def _finish(paths: Paths, name: str, network: SaliencyNet, masks: Masks,
             summary: dict[str, Any], seconds: float, val: SaliencyScores) -> None:
     summary.update({"generation": name, "synapses": masks.count(),
                     "synapses_total": masks.total(), "train_seconds": round(seconds, 1),
-                    "val": val.summary()})
+                    "val": val.summary(), "machine": machine_summary()})
     save_checkpoint(paths.network(name), network, masks, generation=name)
     _write_csv(paths.layers(name), [r.as_dict() for r in synapse_report(masks)])
     write_json(paths.summary(name), summary)
@@ -170,11 +171,15 @@ def generation(params: Params, name: str, paths: Paths = Paths(),
 # -- evaluate --------------------------------------------------------------------------------
 @dataclass
 class Evaluation:
-    """Test-split scores of every generation."""
+    """Test-split scores of every generation, and what the book draws of its synapses."""
 
     scores: dict[str, SaliencyScores]
     synapses: dict[str, int]
     metrics: dict[str, dict[str, float]]
+    masks: dict[str, Masks]
+    layers: dict[str, list[LayerReport]]
+    weights: dict[str, np.ndarray]
+    probabilities: dict[str, np.ndarray]
 
 
 def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
@@ -185,12 +190,21 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
     n_examples = min(params.evaluate.n_examples, len(test))
     device = str(select_device(params.ancestor.train.device))
     scores, synapses, metrics, maps = {}, {}, {}, {}
+    masks, layers, weights, probabilities = {}, {}, {}, {}
     for name in names:
         state = load_checkpoint(paths.network(name))
         network = SaliencyNet(params.ancestor.model.to_config())
         network.load_state_dict(state["model"])
         scores[name] = evaluate_network(network, dataset, params.evaluate.batch_size, device)
-        synapses[name] = state["masks"].count()
+        masks[name] = state["masks"]
+        synapses[name] = masks[name].count()
+        layers[name] = synapse_report(masks[name])
+        alive = masks[name]
+        weights[name] = torch.cat([w.detach().cpu()[alive[n]].abs()
+                                   for n, w in synaptic_parameters(network)]).numpy()
+        # P(s|w) of this generation's synapses: the heredity its offspring would be drawn from.
+        p = synaptic_probabilities(network, alive, params.generation.normalization)
+        probabilities[name] = torch.cat([p[n][alive[n]] for n in p]).numpy()
         maps[name] = predict(network, torch.utils.data.Subset(dataset, range(n_examples)),
                              device=device).numpy()
     for name in names:
@@ -200,6 +214,11 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
     write_json(paths.metrics, metrics)
     _write_csv(paths.synapses, [{"generation": n, "synapses": synapses[n],
                                  "reduction": metrics[n]["reduction"]} for n in names])
+    _write_csv(paths.layer_survival, [
+        {"generation": n, "layer": r.name.removesuffix(".weight"), "synapses": r.synapses,
+         "synapses_alive": r.synapses_alive, "density": r.density,
+         "neurons": r.neurons, "neurons_alive": r.neurons_alive}
+        for n in names for r in layers[n]])
     _write_csv(paths.pr_curves, [
         {"generation": n, "threshold": 255 - i, "precision": float(scores[n].precision[i]),
          "recall": float(scores[n].recall[i]), "f_beta": float(scores[n].f_beta_curve[i])}
@@ -210,7 +229,7 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
             np.savez_compressed(f, images=test.images[:n_examples], masks=test.masks[:n_examples],
                                 **{f"map_{n}": m for n, m in maps.items()})
     atomic_write(paths.examples, _save_examples)
-    return Evaluation(scores, synapses, metrics)
+    return Evaluation(scores, synapses, metrics, masks, layers, weights, probabilities)
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -14,15 +14,15 @@ NORMALIZATIONS: tuple[str, ...] = ("layer", "global")
 def synapse_probability(weight: torch.Tensor, alive: torch.Tensor | None = None,
                         normalization: Normalization = "layer",
                         z: float | None = None) -> torch.Tensor:
-    """Synaptic probability P(s | w) = exp(|w| / Z - 1) of every synapse of one layer.
+    """Synaptic probability ``P(s | w) = exp(|w| / Z - 1)`` of every synapse of one layer.
 
     Args:
         weight: the trained parent weights of one layer (any shape).
         alive: boolean mask of the same shape; synapses dead in the parent get
             probability exactly 0. ``None`` means all alive.
-        normalization: ``"layer"``: Z is the largest |w| over the alive synapses of this
+        normalization: ``"layer"``: Z is the largest ``|w|`` over the alive synapses of this
             layer, so the layer's strongest synapse has probability 1 and a near-zero one
-            1/e. ``"global"``: Z is the largest |w| over the whole network; it must then be
+            1/e. ``"global"``: Z is the largest ``|w|`` over the whole network; it must then be
             passed as ``z`` (``synthesize`` does this).
         z: an explicit normaliser Z > 0 (overrides the layer maximum).
 

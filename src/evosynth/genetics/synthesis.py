@@ -17,7 +17,7 @@ def synaptic_probabilities(model: nn.Module, masks: Mapping[str, torch.Tensor] |
                            normalization: Normalization = "layer") -> dict[str, torch.Tensor]:
     """P(s | w) of every synapse of ``model`` (dead synapses in ``masks`` get 0).
 
-    With ``normalization="global"`` one Z, the largest alive |w| of the whole network, is
+    With ``normalization="global"`` one Z, the largest alive ``|w|`` of the whole network, is
     shared by all layers; with ``"layer"`` each layer has its own.
     """
     if normalization not in NORMALIZATIONS:
