@@ -205,6 +205,18 @@ class Params(_Section):
     generation: GenerationParams
     evaluate: EvaluateParams = EvaluateParams()
 
+    @model_validator(mode="after")
+    def _image_fits_network(self) -> Params:
+        model = self.ancestor.model
+        step = model.patch * 2 ** len(model.widths)
+        if self.prepare.image_size % step:
+            raise ValueError(
+                f"prepare.image_size = {self.prepare.image_size} must be divisible by "
+                f"ancestor.model.patch * 2 ** len(ancestor.model.widths) = {model.patch} * "
+                f"2 ** {len(model.widths)} = {step} (the network's lowest resolution is "
+                f"1/{step} of the image side)")
+        return self
+
 
 def _format(error: ValidationError, source: str) -> str:
     lines = []
@@ -216,7 +228,10 @@ def _format(error: ValidationError, source: str) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (a typo?)"
-        lines.append(f"{source}: {key or '(top level)'}{shown}: {message}")
+        if not key and re.match(r"[a-z_]+\.[a-z_.]+ = ", message):
+            lines.append(f"{source}: {message}")  # a check across sections names its keys
+        else:
+            lines.append(f"{source}: {key or '(top level)'}{shown}: {message}")
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .checks import check_data
 from .config import Params, PrepareParams
 from .data import DataError, SaliencySet, load_folder
 from .genetics import (LayerReport, Masks, count_synapses, init_offspring, synapse_report,
@@ -64,11 +65,16 @@ def build_splits(params: PrepareParams) -> dict[str, SaliencySet]:
 
 
 def prepare(params: Params, paths: Paths = Paths()) -> dict[str, SaliencySet]:
-    """Build and save the splits; returns them (for the sample figure)."""
+    """Check the data paths, build every split, then save them; returns the splits.
+
+    Nothing is written unless every split could be built and none is empty.
+    """
+    check_data(params.prepare)
     splits = build_splits(params.prepare)
     for name, split in splits.items():
         if len(split) == 0:
             raise DataError(f"the {name} split is empty")
+    for name, split in splits.items():
         split.save(paths.split(name))
     return splits
 

@@ -3,12 +3,21 @@
 Seeded and deterministic on CPU, progress shown with tqdm, device chosen automatically
 (CUDA, then Apple MPS, then CPU), checkpoints written atomically and loaded safely
 (``torch.load(..., weights_only=True)``).
+
+Determinism: with the same seeds, two runs on the same CPU (same PyTorch build and thread
+count) give bit-identical weights and losses: data order comes from a CPU
+``torch.Generator`` and no data-loading workers are used. On CUDA the data order and the
+initial weights are the same, but training is not bit-identical from run to run: cuDNN and
+cuBLAS may pick non-deterministic kernels, and :func:`train` does not call
+``torch.use_deterministic_algorithms``.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import pickle
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,8 +242,19 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise FileNotFoundError(f"{path}: checkpoint not found")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        found = re.search(r"Unsupported (global|class)[^.]*", str(error))
+        if found is None:
+            raise ValueError(f"{path}: not a readable checkpoint (truncated, or not written by "
+                             "torch.save)") from error
+        raise ValueError(f"{path}: refused to load: the file holds Python objects other than "
+                         "tensors and plain data, and evosynth loads checkpoints only with "
+                         f"torch.load(..., weights_only=True) ({found.group(0)})") from error
     except Exception as error:
         raise ValueError(f"{path}: not a readable checkpoint ({error})") from error
+    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
+        raise ValueError(f"{path}: not an evosynth checkpoint (expected a dict with 'model' and "
+                         f"'masks', got {type(state).__name__})")
     if state.get("masks") is not None:
         state["masks"] = Masks.from_state_dict(state["masks"])
     return state
