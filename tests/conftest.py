@@ -1,8 +1,9 @@
 """Shared fixtures: small known networks, and the smoke run of the pipeline with its book.
 
-The smoke run (profiles/smoke.yaml through DVC and papermill in a scratch copy of the project)
-and the book built from it are session-scoped: tests/test_pipeline.py and
-tests/test_book_render.py share one run (about two minutes on 2 CPU cores) and one build.
+The smoke run (profiles/smoke.yaml through DVC and papermill in a scratch copy of the project:
+the default pipeline, then the study pipeline) and the book built from it are session-scoped:
+tests/test_pipeline.py, tests/test_study_pipeline.py and tests/test_book_render.py share one
+run (about three minutes on 2 CPU cores) and one build.
 """
 
 import os
@@ -60,7 +61,8 @@ def smoke(tmp_path_factory):
     if not (ROOT / "data" / "raw" / "fashion-mnist").is_dir():
         pytest.skip("raw data not fetched (bash scripts/setup.sh)")
     work = tmp_path_factory.mktemp("smoke")
-    for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book"):
+    for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book",
+                 "studies"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
@@ -72,6 +74,10 @@ def smoke(tmp_path_factory):
     _run([BIN / "dvc", "init", "--no-scm", "-q"], work)
     _run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)
     first = _run([BIN / "dvc", "repro"], work)
+    # The study pipeline (not part of the default `dvc repro`), on the smoke profile's tasks;
+    # its output is kept for tests/test_study_pipeline.py.
+    study = _run([BIN / "dvc", "repro", "studies/dvc.yaml"], work)
+    (work / "study-repro.log").write_text(study.stdout)
     return work, first.stdout
 
 

@@ -40,6 +40,7 @@ def _set(data, dotted, value):
      r"factor = 0: Input should be greater than 0"),
     ("generation.lineage.gen3.parent", "gen1", r"lineage\.gen3\.parent must be 'gen2'"),
     ("generation.lineage", {}, r"needs at least 1 generation"),
+    ("generation.lineage.gen4.epochs", 0, r"lineage\.gen4\.epochs = 0: Input should be greater"),
     ("prepare.folder.root", None, None),
 ])
 def test_bad_parameters_name_the_key(key, value, message):
@@ -50,6 +51,16 @@ def test_bad_parameters_name_the_key(key, value, message):
         return
     with pytest.raises(ParamsError, match=message):
         parse_params(data)
+
+
+def test_a_generation_can_train_longer_than_the_others():
+    data = copy.deepcopy(DEFAULT)
+    data["generation"]["lineage"]["gen4"]["epochs"] = 30
+    data["generation"]["lineage"]["gen2"].pop("epochs", None)
+    g = parse_params(data).generation
+    assert g.train_for("gen4").epochs == 30
+    assert g.train_for("gen2").epochs == g.train.epochs
+    assert g.train_for("gen4").lr == g.train.lr  # only the epochs change
 
 
 def test_folder_dataset_needs_a_root():

@@ -15,8 +15,8 @@ True
 from .data import DataError, SaliencySet, load_folder, read_image, read_mask
 from .genetics import (INIT_MODES, BudgetEnvironment, ConstantEnvironment, Environment,
                        LayerReport, MaskError, Masks, as_environment, count_synapses,
-                       init_offspring, synapse_probability, synapse_report, synaptic_parameters,
-                       synaptic_probabilities, synthesize)
+                       init_offspring, layer_budget, prune_to_budget, synapse_probability,
+                       synapse_report, synaptic_parameters, synaptic_probabilities, synthesize)
 from .metrics import SaliencyMetrics, SaliencyScores, saliency_scores
 from .models import PRESETS, SaliencyNet, SaliencyNetConfig, build_model
 from .synthetic import CompositeConfig, make_fashion_composite, make_shapes
@@ -30,8 +30,8 @@ __all__ = [
     "DataError", "Environment", "LayerReport", "MaskError", "Masks", "SaliencyMetrics",
     "SaliencyNet", "SaliencyNetConfig", "SaliencyScores", "SaliencySet", "TrainConfig",
     "TrainResult", "as_environment", "build_model", "count_synapses", "evaluate",
-    "init_offspring", "load_checkpoint", "load_folder", "make_fashion_composite",
-    "make_shapes", "predict", "read_image", "read_mask", "saliency_scores", "save_checkpoint",
+    "init_offspring", "layer_budget", "load_checkpoint", "load_folder", "make_fashion_composite",
+    "make_shapes", "predict", "prune_to_budget", "read_image", "read_mask", "saliency_scores", "save_checkpoint",
     "select_device", "synapse_probability", "synapse_report", "synaptic_parameters",
     "synaptic_probabilities", "synthesize", "train",
 ]

@@ -156,11 +156,13 @@ class EnvironmentParams(_Section):
 
 
 class OffspringParams(_Section):
-    """One generation: its parent, environment and synthesis seed."""
+    """One generation: its parent, environment, synthesis seed and (optionally) its own
+    number of training epochs (default: ``generation.train.epochs``)."""
 
     parent: Str
     environment: EnvironmentParams
     seed: Seed
+    epochs: PositiveInt | None = None
 
 
 class GenerationParams(_Section):
@@ -189,12 +191,64 @@ class GenerationParams(_Section):
     def generations(self) -> list[str]:
         return list(self.lineage)
 
+    def train_for(self, name: str) -> TrainParams:
+        """The training of generation ``name``: ``train`` with the lineage's epochs, if set."""
+        epochs = self.lineage[name].epochs
+        return self.train if epochs is None else self.train.model_copy(update={"epochs": epochs})
+
 
 class EvaluateParams(_Section):
     """``evaluate``: the test split, every generation."""
 
     n_examples: PositiveInt = 6
     batch_size: PositiveInt = 64
+
+
+class StudyTaskParams(_Section):
+    """One task of the study: which network, how much data, how it is trained."""
+
+    network: Literal["saliency", "lenet5", "resnet"]
+    model: ModelParams | None = None     # the saliency network (default: ancestor.model)
+    n_train: PositiveInt | None = None   # first n training items (default: all)
+    n_test: PositiveInt | None = None    # test items scored (default: all)
+    train: TrainParams
+
+    @model_validator(mode="after")
+    def _model_only_for_saliency(self) -> StudyTaskParams:
+        if self.model is not None and self.network != "saliency":
+            raise ValueError(f"model configures the saliency network; the {self.network} "
+                             "network takes none")
+        return self
+
+
+class StudyParams(_Section):
+    """``study``: Darwin against pruning baselines at equal per-layer budgets, over seeds
+    (``dvc repro studies/dvc.yaml``; not part of the default pipeline)."""
+
+    seeds: Annotated[list[Seed], Field(min_length=1)]
+    methods: Annotated[list[Literal["darwin/inherit", "darwin/newborn", "darwin/rewind",
+                                    "magnitude/inherit", "random/inherit", "lottery/rewind"]],
+                       Field(min_length=1)]
+    rewind_steps: Count = 100
+    tasks: dict[str, StudyTaskParams]
+
+    @model_validator(mode="after")
+    def _checks(self) -> StudyParams:
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds must be distinct, got {self.seeds}")
+        if len(set(self.methods)) != len(self.methods):
+            raise ValueError(f"methods must be distinct, got {self.methods}")
+        if any(not m.startswith("darwin/") for m in self.methods) \
+                and "darwin/inherit" not in self.methods:
+            raise ValueError("the baselines take their per-layer budgets from darwin/inherit: "
+                             "add it to methods")
+        for name in self.tasks:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+                raise ValueError(f"task name {name!r} must be lower-case letters, digits and "
+                                 "dashes (it is part of every result key)")
+        if not self.tasks:
+            raise ValueError("tasks needs at least one task")
+        return self
 
 
 class Params(_Section):
@@ -204,6 +258,7 @@ class Params(_Section):
     ancestor: AncestorParams = AncestorParams()
     generation: GenerationParams
     evaluate: EvaluateParams = EvaluateParams()
+    study: StudyParams | None = None
 
     @model_validator(mode="after")
     def _image_fits_network(self) -> Params:
@@ -215,6 +270,13 @@ class Params(_Section):
                 f"ancestor.model.patch * 2 ** len(ancestor.model.widths) = {model.patch} * "
                 f"2 ** {len(model.widths)} = {step} (the network's lowest resolution is "
                 f"1/{step} of the image side)")
+        for name, task in (self.study.tasks.items() if self.study else ()):
+            if task.model is not None:
+                step = task.model.patch * 2 ** len(task.model.widths)
+                if self.prepare.image_size % step:
+                    raise ValueError(
+                        f"prepare.image_size = {self.prepare.image_size} must be divisible by "
+                        f"study.tasks.{name}.model.patch * 2 ** len(widths) = {step}")
         return self
 
 

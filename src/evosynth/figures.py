@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -225,4 +226,38 @@ def synthesis_process(masks: Mapping[str, Mapping[str, torch.Tensor]], layer: st
     fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="fraction of kernel alive")
     fig.suptitle(f"Evolutionary synthesis of layer {layer.removesuffix('.weight')}",
                  fontweight="bold")
+    return fig
+
+
+def study_curves(summaries: Sequence[Any], metrics: Mapping[str, str]) -> Figure:
+    """One panel per study task: the task's metric (mean ± standard deviation over seeds)
+    against the reduction in synapses, one line per method.
+
+    ``summaries`` are :class:`evosynth.study.Summary` rows; ``metrics`` maps each task to the
+    metric its panel shows.
+    """
+    tasks = list(metrics)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.8), squeeze=False)
+    methods = sorted({s.method for s in summaries})
+    colours = dict(zip(methods, sns.color_palette("colorblind", len(methods))))
+    for ax, task in zip(axes[0], tasks):
+        for method in methods:
+            rows = sorted((s for s in summaries if s.task == task and s.method == method
+                           and s.metric == metrics[task]), key=lambda s: s.generation)
+            if not rows:
+                continue
+            x = [s.reduction for s in rows]
+            y = np.array([s.mean for s in rows])
+            err = np.nan_to_num(np.array([s.std for s in rows]))
+            style = "-" if method.startswith("darwin/") else "--"
+            ax.plot(x, y, style, marker="o", ms=4, color=colours[method], label=method)
+            ax.fill_between(x, y - err, y + err, color=colours[method], alpha=0.15, lw=0)
+        ax.set_xscale("log")
+        ax.set_xlabel("reduction in synapses (×, log scale)")
+        ax.set_ylabel(metrics[task].replace("_", " "))
+        ax.set_title(task)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
+               frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -77,3 +77,17 @@ class Paths:
     def examples(self) -> Path:
         """Example saliency maps of every generation (for the book's figure)."""
         return self.evaluation / "examples.npz"
+
+    # -- beyond the paper (studies/dvc.yaml) ----------------------------------------------
+    def study(self, task: str) -> Path:
+        """Every method, seed and generation of one study task (JSON)."""
+        return self.root / "results" / "study" / f"{task}.json"
+
+    @property
+    def beyond(self) -> Path:
+        """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON, a metric)."""
+        return self.root / "results" / "beyond.json"
+
+    def beyond_figure(self, name: str) -> Path:
+        """A figure of the study, as a PNG file that the book's chapter shows."""
+        return self.root / "results" / "beyond" / f"{name}.png"

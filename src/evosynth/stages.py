@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io as _io
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 
 from .checks import check_data
+from .classifiers import accuracy, build_classifier, classification_loss, fashion_split
 from .config import Params, PrepareParams
 from .data import DataError, SaliencySet, load_folder
 from .genetics import (LayerReport, Masks, count_synapses, init_offspring, synapse_report,
@@ -28,9 +30,11 @@ from .models import SaliencyNet
 from .paths import Paths
 from .provenance import machine_summary
 from .raw import load_garments, load_photos
+from .study import Task, run_seed, subset
 from .synthetic import make_fashion_composite, make_shapes
 from .training import evaluate as evaluate_network
-from .training import load_checkpoint, predict, save_checkpoint, select_device, train
+from .training import (load_checkpoint, predict, saliency_loss, save_checkpoint, select_device,
+                       train)
 
 SPLITS = ("train", "val", "test")
 
@@ -157,8 +161,8 @@ def generation(params: Params, name: str, paths: Paths = Paths(),
                    parent_state=parent_state["model"], rewind_state=rewind_state)
     train_set = SaliencySet.load(paths.split("train")).tensors()
     start = time.perf_counter()
-    result = train(network, train_set, g.train.to_config(), masks=masks, progress=progress,
-                   description=name)
+    result = train(network, train_set, g.train_for(name).to_config(), masks=masks,
+                   progress=progress, description=name)
     seconds = time.perf_counter() - start
     val = evaluate_network(network, SaliencySet.load(paths.split("val")).tensors(),
                            device=g.train.device)
@@ -167,11 +171,63 @@ def generation(params: Params, name: str, paths: Paths = Paths(),
     summary = {"parent": spec.parent, "environment": spec.environment.model_dump(),
                "environment_text": spec.environment.describe(), "factor": factor,
                "normalization": g.normalization, "init": g.init,
-               "parent_synapses": parent_masks.count(),
+               "epochs": g.train_for(name).epochs, "parent_synapses": parent_masks.count(),
                "expected_synapses": factor * sum(float(p.sum()) for p in probabilities.values()),
                "losses": result.losses, "device": result.device}
     _finish(paths, name, network, masks, summary, seconds, val)
     return GenerationResult(network, masks, summary, probabilities)
+
+
+# -- beyond the paper: the study ------------------------------------------------------------
+def study_task(params: Params, name: str, paths: Paths = Paths()) -> Task:
+    """The :class:`~evosynth.study.Task` ``study.tasks.<name>`` describes."""
+    if params.study is None or name not in params.study.tasks:
+        known = ", ".join(params.study.tasks) if params.study else "none: no study section"
+        raise ValueError(f"task {name!r} is not in study.tasks ({known})")
+    spec = params.study.tasks[name]
+    if spec.network == "saliency":
+        model = (spec.model or params.ancestor.model).to_config()
+        train_set = SaliencySet.load(paths.split("train")).tensors()
+        test_set = SaliencySet.load(paths.split("test")).tensors()
+        return Task(name, lambda: SaliencyNet(model), subset(train_set, spec.n_train),
+                    subset(test_set, spec.n_test), spec.train.to_config(), saliency_loss,
+                    lambda net, data: evaluate_network(net, data, device=spec.train.device)
+                    .summary())
+    raw = params.prepare.raw
+    return Task(name, lambda: build_classifier(spec.network),
+                fashion_split(raw, "train", spec.n_train), fashion_split(raw, "t10k", spec.n_test),
+                spec.train.to_config(), classification_loss,
+                lambda net, data: {"accuracy": accuracy(net, data, device=spec.train.device)})
+
+
+def study(params: Params, name: str, paths: Paths = Paths(),
+          progress: bool = True) -> dict[str, dict[str, Any]]:
+    """Every method and seed of study task ``name``; writes and returns its results."""
+    task = study_task(params, name, paths)
+    s = params.study
+    assert s is not None  # study_task checked it
+    environments = [spec.environment.build() for spec in params.generation.lineage.values()]
+    results: dict[str, dict[str, Any]] = {}
+    for seed in s.seeds:
+        results.update(run_seed(task, seed, environments, s.methods,
+                                params.generation.normalization, s.rewind_steps, progress))
+    write_json(paths.study(name), results)
+    return results
+
+
+def beyond(params: Params, paths: Paths = Paths(),
+           extra: list[Path] | None = None) -> dict[str, dict[str, Any]]:
+    """Merge every study task's results (and ``extra`` result files) into ``beyond.json``."""
+    if params.study is None:
+        raise ValueError("params.yaml has no study section")
+    merged: dict[str, dict[str, Any]] = {}
+    for source in [paths.study(name) for name in params.study.tasks] + list(extra or []):
+        if not source.is_file():
+            raise FileNotFoundError(f"{source}: study results not found (run `dvc repro "
+                                    "studies/dvc.yaml`)")
+        merged.update(json.loads(source.read_text()))
+    write_json(paths.beyond, dict(sorted(merged.items())))
+    return merged
 
 
 # -- evaluate --------------------------------------------------------------------------------

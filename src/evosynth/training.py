@@ -18,7 +18,7 @@ import math
 import os
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,9 +133,13 @@ def saliency_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
           masks: Mapping[str, torch.Tensor] | None = None, progress: bool = True,
-          description: str = "train") -> TrainResult:
-    """Train ``model`` in place on (image, mask) pairs; dead synapses in ``masks`` stay zero.
+          description: str = "train",
+          loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = saliency_loss,
+          ) -> TrainResult:
+    """Train ``model`` in place on (input, target) pairs; dead synapses in ``masks`` stay zero.
 
+    ``loss_fn(outputs, targets)`` defaults to the saliency loss (per-pixel binary
+    cross-entropy); pass ``torch.nn.functional.cross_entropy`` for a classifier.
     Returns the mean loss of every epoch and, when ``config.rewind_steps`` > 0, the weights
     after that many steps (for the ``rewind`` init mode).
     """
@@ -158,7 +162,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
             for images, targets in loader:
                 images, targets = images.to(device), targets.to(device)
                 optimizer.zero_grad(set_to_none=True)
-                loss = saliency_loss(model(images), targets)
+                loss = loss_fn(model(images), targets)
                 loss.backward()
                 optimizer.step()
                 scheduler.step()

@@ -6,11 +6,13 @@ from .environment import BudgetEnvironment, ConstantEnvironment, Environment, as
 from .masks import MaskError, MaskHandle, Masks, synaptic_parameters
 from .offspring import INIT_MODES, init_offspring
 from .probability import synapse_probability
+from .pruning import PRUNING_METHODS, layer_budget, prune_to_budget
 from .synthesis import synaptic_probabilities, synthesize
 
 __all__ = [
     "BudgetEnvironment", "ConstantEnvironment", "Environment", "INIT_MODES", "LayerReport",
-    "MaskError", "MaskHandle", "Masks", "as_environment", "count_synapses", "init_offspring",
+    "MaskError", "MaskHandle", "Masks", "PRUNING_METHODS", "as_environment", "count_synapses",
+    "init_offspring", "layer_budget", "prune_to_budget",
     "synapse_probability", "synapse_report", "synaptic_parameters", "synaptic_probabilities",
     "synthesize",
 ]
