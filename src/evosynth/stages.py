@@ -30,7 +30,8 @@ from .provenance import machine_summary
 from .raw import load_garments, load_photos
 from .synthetic import make_fashion_composite, make_shapes
 from .training import evaluate as evaluate_network
-from .training import load_checkpoint, predict, save_checkpoint, select_device, train
+from .training import (load_checkpoint, load_network, predict, save_checkpoint, select_device,
+                       train)
 
 SPLITS = ("train", "val", "test")
 
@@ -134,10 +135,12 @@ def generation(params: Params, name: str, paths: Paths = Paths(),
     if name not in g.lineage:
         raise ValueError(f"generation {name!r} is not in generation.lineage "
                          f"({', '.join(g.lineage)})")
+    if g.mode != "unstructured" or g.population > 1:  # structured synthesis, populations
+        from .evolution import generation as evolve
+        return evolve(params, name, paths, progress)
     spec = g.lineage[name]
     parent_state = load_checkpoint(paths.network(spec.parent))
-    parent = SaliencyNet(params.ancestor.model.to_config())
-    parent.load_state_dict(parent_state["model"])
+    parent = load_network(parent_state, params.ancestor.model.to_config())
     parent_masks = parent_state["masks"]
 
     environment = spec.environment.build()
@@ -199,8 +202,7 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
     masks, layers, weights, probabilities = {}, {}, {}, {}
     for name in names:
         state = load_checkpoint(paths.network(name))
-        network = SaliencyNet(params.ancestor.model.to_config())
-        network.load_state_dict(state["model"])
+        network = load_network(state, params.ancestor.model.to_config())
         scores[name] = evaluate_network(network, dataset, params.evaluate.batch_size, device)
         masks[name] = state["masks"]
         synapses[name] = masks[name].count()
