@@ -208,6 +208,7 @@ def shrink(model: nn.Module, keep: Mapping[str, torch.Tensor],
                 child_state[k] = parent_state[k].clone()
     child.load_state_dict(child_state)
     child.to(next(model.parameters()).device)
+    child.train(model.training)
     return child, (Masks(child_masks) if masks is not None else Masks.ones_like(child))
 
 
