@@ -11,8 +11,8 @@ forward pass on the CPU (and on CUDA when present) at each batch size: every net
 up, then measured interleaved (one pass of each in turn, --repeats rounds), so that the
 ratios ancestor / generation come from one run under the same conditions.
 
-Writes --out (JSON, atomically), and under --figures: cost.png (the figure) and cost.md (the
-table the book includes). Test-split accuracy is read from results/metrics.json
+Writes --out (JSON, atomically), and under --figures: cost.png (the figure), cost.md (the
+table) and cost_summary.md (sentences), which the book includes. Test-split accuracy is read from results/metrics.json
 (unstructured) and results/structured.json (structured), not recomputed.
 """
 
@@ -143,6 +143,43 @@ def table(rows, scores, devices, batches) -> str:
     return "\n".join(lines) + "\n"
 
 
+def headline(rows, machine, devices, batches) -> str:
+    """The chapter's sentences about the last generation of each mode, from the numbers."""
+    out = []
+    for mode, gens in rows.items():
+        last = list(gens)[-1]
+        r, a = gens[last], gens["gen0"]
+        speed = ", ".join(f"{r['latency_ratio'][d][f'batch{b}']:.1f}x at batch {b} on {d}"
+                          for d in devices for b in batches)
+        lat = ", ".join(f"{a['latency_ms'][d][f'batch{b}']:.2f} -> "
+                        f"{r['latency_ms'][d][f'batch{b}']:.2f} ms (batch {b}, {d})"
+                        for d in devices for b in batches)
+        text = (f"**{mode.capitalize()}, {last}:** {r['params']:,} parameters "
+                f"({r['params_ratio']:.1f}x fewer than the ancestor's {a['params']:,}), "
+                f"{r['synapses']:,} alive synapses "
+                f"({a['synapses'] / r['synapses']:.1f}x fewer), "
+                f"{r['flops'] / 1e6:.1f} MFLOPs per image ({r['flops_ratio']:.1f}x fewer; "
+                f"{r['flops_nonzero'] / 1e6:.1f} counting non-zero synapses only); "
+                f"{r['bytes_dense'] / 1e6:.2f} MB as a dense state_dict and "
+                f"{r['bytes_sparse'] / 1e6:.2f} MB as the compressed sparse export "
+                f"(ancestor: {a['bytes_dense'] / 1e6:.2f} MB). Speed-up over the ancestor: "
+                f"{speed} ({lat}).")
+        test, test0 = r.get("test"), a.get("test")
+        if test and test0:
+            text += (f" Test adaptive F-beta {test['f_beta_adaptive']:.3f} against the "
+                     f"ancestor's {test0['f_beta_adaptive']:.3f} (a loss of "
+                     f"{test0['f_beta_adaptive'] - test['f_beta_adaptive']:.3f}); max F-beta "
+                     f"{test['f_beta_max']:.3f} ({test0['f_beta_max']:.3f}), MAE "
+                     f"{test['mae']:.3f} ({test0['mae']:.3f}).")
+        out.append(text)
+    load = machine["load_average_before"][0], machine["load_average_after"][0]
+    out.append(f"Measured on {machine['cpu']} ({machine['cpu_cores']} cores usable, "
+               f"{machine['torch_threads']} PyTorch threads, GPU: {machine['gpu']}), PyTorch "
+               f"{machine['torch']}; 1-minute load average {load[0]:.1f} before and "
+               f"{load[1]:.1f} after the measurement.")
+    return "\n\n".join(out) + "\n"
+
+
 def figure(rows, devices, batches, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -236,8 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     write_json(args.out, result)
     md = table(rows, scores, devices, args.batch)
     atomic_write(args.figures / "cost.md", lambda tmp: tmp.write_text(md))
+    summary = headline(rows, result["machine"], devices, args.batch)
+    atomic_write(args.figures / "cost_summary.md", lambda tmp: tmp.write_text(summary))
     figure(rows, devices, args.batch, args.figures / "cost.png")
     print(md)
+    print(summary)
     print(f"wrote {args.out}, {args.figures / 'cost.png'}, {args.figures / 'cost.md'}")
     return 0
 

@@ -4,7 +4,7 @@ The synaptic probability model thins synapses one by one, so an offspring keeps 
 dense tensors with zeros in them: fewer synapses, the same cost on real hardware. The
 authors' follow-up, *cluster-driven genetic encoding* (Shafiee, Barshan, Chung & Wong,
 arXiv:1609.01360), encodes the network at the level of **synaptic clusters** instead. Here a
-cluster is one filter of a convolution (one output channel with all its incoming synapses):
+cluster is one filter of a convolution (one output channel with all its incoming synapses)::
 
     s_c  = mean |w| over the synapses of filter c (dead synapses count as 0)
     P(c) = exp(s_c / Z - 1)           Z = max s_c over the layer (or over the whole network)
@@ -14,12 +14,12 @@ environmental factor of the generation, computed by the same environment classes
 synapses (:class:`~evosynth.ConstantEnvironment`, :class:`~evosynth.BudgetEnvironment`, whose
 ``keep_fraction`` is then the expected fraction of the parent's *filters* kept).
 
-Why the mean of |w|: the sum grows with the fan-in (a decoder filter that reads a skip
+Why the mean of ``|w|``: the sum grows with the fan-in (a decoder filter that reads a skip
 connection has more synapses than its neighbours), and the maximum is the noise of a single
 synapse; the mean (the L1 norm of the filter over its fan-in, the filter criterion of Li et
 al., 2017, per synapse) is a strength per synapse, on the same scale as the ``|w|`` of
 ``P(s|w)``. Why ``layer`` normalisation by default: under the usual initialisation a filter's
-mean |w| scales as 1/sqrt(fan-in), so a global Z would mostly remove filters of the layers
+mean ``|w|`` scales as 1/sqrt(fan-in), so a global Z would mostly remove filters of the layers
 with the widest fan-in whatever they learned; a per-layer Z makes the draw compare filters
 that are comparable. (With batch normalisation after a convolution the scale of its weights
 is not identifiable from the output; P(c) still reads only synaptic strengths, as the paper's
