@@ -184,43 +184,49 @@ def figure(rows, devices, batches, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     from evosynth.figures import use_style
     use_style()
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    styles = {"unstructured": "o--", "structured": "s-"}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.0))
+    colour = {"unstructured": "#6a3d9a", "structured": "#1b9e77"}
+    longest = max((list(g) for g in rows.values()), key=len)
     for mode, gens in rows.items():
-        x = list(range(len(gens)))
         names = list(gens)
-        axes[0].plot(x, [gens[n]["params_ratio"] for n in names], styles[mode],
-                     label=f"{mode}: parameters")
-        axes[0].plot(x, [gens[n]["flops_ratio"] for n in names], styles[mode], alpha=0.5,
-                     label=f"{mode}: FLOPs")
+        x = [longest.index(n) for n in names]
+        c = colour.get(mode, "grey")
         if all(gens[n]["synapses"] for n in names):
             axes[0].plot(x, [gens["gen0"]["synapses"] / gens[n]["synapses"] for n in names],
-                         styles[mode], alpha=0.3, label=f"{mode}: alive synapses")
+                         "o:", color=c, label=f"{mode}: alive synapses")
+        axes[0].plot(x, [gens[n]["params_ratio"] for n in names], "s-", color=c,
+                     label=f"{mode}: parameters")
+        axes[0].plot(x, [gens[n]["flops_ratio"] for n in names], "^--", color=c,
+                     label=f"{mode}: FLOPs (dense)")
         for d in devices:
-            for b in batches:
+            for b, marker in zip(batches, "os^vD"):
                 axes[1].plot(x, [gens[n]["latency_ratio"][d][f"batch{b}"] for n in names],
-                             styles[mode], label=f"{mode}, {d}, batch {b}")
-        axes[2].plot(x, [gens[n]["bytes_dense"] / 1e6 for n in names], styles[mode],
+                             marker=marker, ls="-" if b == batches[0] else "--", color=c,
+                             label=f"{mode}, {d}, batch {b}")
+        axes[2].plot(x, [gens[n]["bytes_dense"] / 1e6 for n in names], "s-", color=c,
                      label=f"{mode}: dense state_dict")
-        axes[2].plot(x, [gens[n]["bytes_sparse"] / 1e6 for n in names], styles[mode], alpha=0.5,
-                     label=f"{mode}: sparse export")
+        axes[2].plot(x, [gens[n]["bytes_sparse"] / 1e6 for n in names], "o:", color=c,
+                     label=f"{mode}: compressed sparse export")
     axes[1].axhline(4, color="grey", lw=1, ls=":")
-    for ax, title, ylabel in zip(axes, ["Fewer (ancestor / generation)",
-                                        "Speed-up (ancestor latency / generation)",
+    axes[1].axhline(1, color="grey", lw=0.8)
+    for ax, title, ylabel in zip(axes, ["Fewer than the ancestor (x)",
+                                        "Measured speed-up over the ancestor (x)",
                                         "On disk"],
-                                 ["ratio", "latency ratio", "MB"]):
+                                 ["ancestor / generation", "ancestor latency / latency", "MB"]):
         ax.set_title(title)
-        ax.set_xlabel("generation")
         ax.set_ylabel(ylabel)
-        ax.set_xticks(range(len(next(iter(rows.values())))))
+        ax.set_xticks(range(len(longest)), longest)
         ax.legend(fontsize=7)
-    axes[0].set_yscale("log")
-    axes[2].set_yscale("log")
+    for ax in (axes[0], axes[2]):
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
     fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=130))
     plt.close(fig)
 
 
