@@ -60,7 +60,8 @@ def smoke(tmp_path_factory):
     if not (ROOT / "data" / "raw" / "fashion-mnist").is_dir():
         pytest.skip("raw data not fetched (bash scripts/setup.sh)")
     work = tmp_path_factory.mktemp("smoke")
-    for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book"):
+    for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book",
+                 "benchmarks"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
