@@ -166,15 +166,16 @@ def headline(rows, machine, devices, batches) -> str:
                 f"{speed} ({lat}).")
         test, test0 = r.get("test"), a.get("test")
         if test and test0:
+            drop = test0["f_beta_adaptive"] - test["f_beta_adaptive"]
+            change = f"a loss of {drop:.3f}" if drop >= 0 else f"a gain of {-drop:.3f}"
             text += (f" Test adaptive F-beta {test['f_beta_adaptive']:.3f} against the "
-                     f"ancestor's {test0['f_beta_adaptive']:.3f} (a loss of "
-                     f"{test0['f_beta_adaptive'] - test['f_beta_adaptive']:.3f}); max F-beta "
+                     f"ancestor's {test0['f_beta_adaptive']:.3f} ({change}); max F-beta "
                      f"{test['f_beta_max']:.3f} ({test0['f_beta_max']:.3f}), MAE "
                      f"{test['mae']:.3f} ({test0['mae']:.3f}).")
         out.append(text)
     load = machine["load_average_before"][0], machine["load_average_after"][0]
     out.append(f"Measured on {machine['cpu']} ({machine['cpu_cores']} cores usable, "
-               f"{machine['torch_threads']} PyTorch threads, GPU: {machine['gpu']}), PyTorch "
+               f"{machine['torch_threads']} PyTorch thread(s), GPU: {machine['gpu']}), PyTorch "
                f"{machine['torch']}; 1-minute load average {load[0]:.1f} before and "
                f"{load[1]:.1f} after the measurement.")
     return "\n\n".join(out) + "\n"
