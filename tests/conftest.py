@@ -62,7 +62,7 @@ def smoke(tmp_path_factory):
         pytest.skip("raw data not fetched (bash scripts/setup.sh)")
     work = tmp_path_factory.mktemp("smoke")
     for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book",
-                 "studies"):
+                 "beyond", "benchmarks"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
@@ -76,7 +76,7 @@ def smoke(tmp_path_factory):
     first = _run([BIN / "dvc", "repro"], work)
     # The study pipeline (not part of the default `dvc repro`), on the smoke profile's tasks;
     # its output is kept for tests/test_study_pipeline.py.
-    study = _run([BIN / "dvc", "repro", "studies/dvc.yaml"], work)
+    study = _run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work)
     (work / "study-repro.log").write_text(study.stdout)
     return work, first.stdout
 

@@ -1,5 +1,6 @@
-"""The study pipeline (studies/dvc.yaml) on the smoke profile: every task, method, seed and
-generation in results/beyond.json, baselines at Darwin's budgets, a clean `dvc status`."""
+"""The beyond-the-paper pipeline (beyond/dvc.yaml) on the smoke profile: every study task,
+method, seed and generation and both lineages of the default network in results/beyond.json,
+baselines at Darwin's budgets, a clean `dvc status`."""
 
 import itertools
 import json
@@ -13,25 +14,32 @@ from conftest import BIN, ROOT, _run
 pytestmark = pytest.mark.skipif(not (ROOT / "data" / "raw" / "fashion-mnist").is_dir(),
                                 reason="raw data not fetched (bash scripts/setup.sh)")
 
-METRICS = {"saliency": {"f_beta_adaptive", "f_beta_max", "mae"}}
+SALIENCY = {"f_beta_adaptive", "f_beta_max", "mae"}
+METRICS = {"saliency": SALIENCY, "saliency-default": SALIENCY}
 
 
 def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     work, _ = smoke
     study = yaml.safe_load((work / "params.yaml").read_text())["study"]
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
-    assert ran == {*(f"studies/dvc.yaml:study@{t}" for t in study["tasks"]),
-                   "studies/dvc.yaml:beyond"}
+    assert ran == {*(f"beyond/dvc.yaml:study@{t}" for t in study["tasks"]),
+                   "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:structured-metrics",
+                   *(f"beyond/dvc.yaml:structured-gen{k}" for k in range(1, 5))}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}
+    expected |= {f"saliency-default/{m}/inherit/seed0/gen{g}"
+                 for m, g in itertools.product(["darwin", "darwin-structured"], range(5))}
     assert set(beyond) == expected
+    metrics = json.loads((work / "results" / "metrics.json").read_text())
+    assert beyond["saliency-default/darwin/inherit/seed0/gen4"] == metrics["gen4"]
     for key, entry in beyond.items():
         task = key.split("/")[0]
         for metric in METRICS.get(task, {"accuracy"}):
             assert 0 <= entry[metric] <= 1, (key, metric)
         assert isinstance(entry["synapses"], int) and entry["reduction"] >= 1
     for task, seed, g in itertools.product(study["tasks"], study["seeds"], range(1, 5)):
+        # the baselines keep exactly Darwin's synapse count (per layer: tests/test_study.py)
         budget = beyond[f"{task}/darwin/inherit/seed{seed}/gen{g}"]["synapses"]
         for method in ("magnitude/inherit", "random/inherit", "lottery/rewind"):
             assert beyond[f"{task}/{method}/seed{seed}/gen{g}"]["synapses"] == budget
@@ -46,8 +54,8 @@ def test_study_outputs_and_status(smoke):
         outputs = [o for c in notebook["cells"] for o in c.get("outputs", [])]
         assert outputs and not any(o["output_type"] == "error" for o in outputs), name
     assert (work / "results" / "beyond" / "methods.png").stat().st_size > 10_000
-    assert json.loads(_run([BIN / "dvc", "status", "--json", "studies/dvc.yaml"],
+    assert json.loads(_run([BIN / "dvc", "status", "--json", "beyond/dvc.yaml"],
                            work).stdout) == {}
-    again = _run([BIN / "dvc", "repro", "studies/dvc.yaml"], work)
+    again = _run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work)
     assert "Running stage" not in again.stdout
     assert "beyond.json" in _run([BIN / "dvc", "metrics", "show"], work).stdout

@@ -26,6 +26,27 @@ def main(argv: list[str] | None = None) -> int:
                     "first problem; prints a short summary when all is well.")
     check.add_argument("--params", default="params.yaml", help="parameters file "
                        "(default: %(default)s)")
+    gen = commands.add_parser(
+        "generation", help="synthesize and train one offspring generation of a lineage",
+        description="Run one generation of a lineage section of the parameters file: "
+                    "'generation' (the default pipeline's, models/genK) or a second lineage "
+                    "such as 'structured' (models/structured/genK, from the same ancestor).")
+    gen.add_argument("name", help="generation to run (gen1, gen2, ...)")
+    gen.add_argument("--section", default="generation", help="lineage section of the "
+                     "parameters file (default: %(default)s)")
+    gen.add_argument("--params", default="params.yaml", help="parameters file "
+                     "(default: %(default)s)")
+    scores = commands.add_parser(
+        "lineage-metrics", help="test-split scores of every generation of a lineage, as JSON",
+        description="Evaluate gen0..genN of a lineage section on the test split and write "
+                    "synapses, reduction, f_beta_adaptive, f_beta_max and mae per generation, "
+                    "keyed <task>/<method>/<init>/seed<k>/<genK>.")
+    scores.add_argument("--section", default="structured", help="(default: %(default)s)")
+    scores.add_argument("--method", default="darwin-structured", help="(default: %(default)s)")
+    scores.add_argument("--task", default="saliency-default", help="task part of the keys "
+                        "(default: %(default)s, the default experiment's network)")
+    scores.add_argument("--out", default="results/structured.json", help="(default: %(default)s)")
+    scores.add_argument("--params", default="params.yaml", help="(default: %(default)s)")
     args = parser.parse_args(argv)
 
     from .config import ParamsError
@@ -34,6 +55,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from .checks import check_setup
             print(check_setup(args.params))
+        elif args.command in ("generation", "lineage-metrics"):
+            from . import evolution, stages
+            from .config import load_params
+            params = load_params(args.params)
+            if args.command == "generation":
+                evolution.section(params, args.section)
+                paths = evolution.lineage_paths(args.section)
+                if args.section == "generation":
+                    stages.generation(params, args.name, paths)
+                else:
+                    evolution.generation(params, args.name, paths, section_name=args.section)
+            else:
+                evolution.lineage_metrics(params, args.section, args.method, args.out,
+                                          task=args.task)
         elif args.command == "fetch-data":
             from .raw import fetch_raw
             dest = fetch_raw(args.dest, force=args.force)

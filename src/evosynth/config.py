@@ -172,6 +172,20 @@ class GenerationParams(_Section):
     init: Literal["newborn", "inherit", "rewind"] = "newborn"
     train: TrainParams = TrainParams()
     lineage: dict[str, OffspringParams]
+    # unstructured: every synapse drawn (the paper); structured: every filter drawn, offspring
+    # are smaller dense networks (evosynth.genetics.clusters), and `normalization` and each
+    # environment apply to filters.
+    mode: Literal["unstructured", "structured"] = "unstructured"
+    # Offspring synthesized and trained per generation; the best on the validation split lives.
+    population: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _structured_init(self) -> GenerationParams:
+        if self.mode == "structured" and self.init == "rewind":
+            raise ValueError("init 'rewind' is not available with mode 'structured' (the "
+                             "ancestor's early weights have the ancestor's shape); use inherit "
+                             "or newborn")
+        return self
 
     @model_validator(mode="after")
     def _consecutive(self) -> GenerationParams:
@@ -223,7 +237,7 @@ class StudyTaskParams(_Section):
 
 class StudyParams(_Section):
     """``study``: Darwin against pruning baselines at equal per-layer budgets, over seeds
-    (``dvc repro studies/dvc.yaml``; not part of the default pipeline)."""
+    (``dvc repro beyond/dvc.yaml``; not part of the default pipeline)."""
 
     seeds: Annotated[list[Seed], Field(min_length=1)]
     methods: Annotated[list[Literal["darwin/inherit", "darwin/newborn", "darwin/rewind",
@@ -259,6 +273,8 @@ class Params(_Section):
     generation: GenerationParams
     evaluate: EvaluateParams = EvaluateParams()
     study: StudyParams | None = None
+    # A second lineage from the same ancestor (beyond/dvc.yaml), e.g. structured synthesis.
+    structured: GenerationParams | None = None
 
     @model_validator(mode="after")
     def _image_fits_network(self) -> Params:

@@ -31,6 +31,11 @@ class SaliencyNetConfig:
             shuffle), so that every layer works at 1/patch of the resolution: wide layers,
             many synapses, few FLOPs. 1 keeps full resolution.
         head_kernel: kernel size of the output convolution.
+        channels: explicit output channels of every 3x3 convolution, in the order of
+            :meth:`SaliencyNet.conv_names` (encoder, bottleneck, decoder; not the head), or
+            ``None`` for the widths above. Structured synthesis
+            (:mod:`evosynth.genetics.clusters`) sets it: its offspring are the same
+            encoder-decoder with fewer filters per convolution.
     """
 
     widths: tuple[int, ...] = (16, 32, 64)
@@ -41,9 +46,12 @@ class SaliencyNetConfig:
     in_channels: int = 3
     patch: int = 1
     head_kernel: int = 1
+    channels: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "widths", tuple(self.widths))
+        if self.channels is not None:
+            object.__setattr__(self, "channels", tuple(self.channels))
         if not self.widths or any(not isinstance(w, int) or w < 1 for w in self.widths):
             raise ValueError(f"model.widths must be a non-empty list of positive integers, "
                              f"got {list(self.widths)!r}")
@@ -56,11 +64,41 @@ class SaliencyNetConfig:
         if not isinstance(self.bottleneck_layers, int) or self.bottleneck_layers < 0:
             raise ValueError(f"model.bottleneck_layers must be an integer >= 0, "
                              f"got {self.bottleneck_layers!r}")
+        if self.channels is not None:
+            n = self.n_convs
+            if len(self.channels) != n or any(
+                    isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in self.channels):
+                raise ValueError(f"model.channels must list {n} positive integers (one per 3x3 "
+                                 f"convolution), got {list(self.channels)!r}")
+
+    @property
+    def n_convs(self) -> int:
+        """Number of 3x3 convolutions (encoder, bottleneck, decoder; the head excluded)."""
+        return 2 * len(self.widths) * self.convs_per_stage + self.bottleneck_layers
+
+    @property
+    def conv_channels(self) -> tuple[int, ...]:
+        """Output channels of every 3x3 convolution (``channels``, or those of the widths)."""
+        if self.channels is not None:
+            return self.channels
+        k = self.convs_per_stage
+        encoder = [w for w in self.widths for _ in range(k)]
+        decoder = [w for w in reversed(self.widths) for _ in range(k)]
+        return tuple(encoder + [self.bottleneck_width] * self.bottleneck_layers + decoder)
 
     @property
     def downsampling(self) -> int:
         """Input sides must be divisible by this."""
         return self.patch * 2 ** len(self.widths)
+
+
+@dataclass(frozen=True)
+class ConvNode:
+    """One convolution of a network's graph: its name, its batch norm and its input sources."""
+
+    name: str
+    batch_norm: str | None
+    sources: tuple[str, ...]
 
 
 PRESETS: dict[str, SaliencyNetConfig] = {
@@ -78,10 +116,11 @@ def _conv_block(in_channels: int, out_channels: int, batch_norm: bool) -> list[n
     return layers
 
 
-def _stage(in_channels: int, out_channels: int, n: int, batch_norm: bool) -> nn.Sequential:
+def _stage(in_channels: int, out_channels: list[int], batch_norm: bool) -> nn.Sequential:
     layers: list[nn.Module] = []
-    for i in range(n):
-        layers += _conv_block(in_channels if i == 0 else out_channels, out_channels, batch_norm)
+    for out in out_channels:
+        layers += _conv_block(in_channels, out, batch_norm)
+        in_channels = out
     return nn.Sequential(*layers)
 
 
@@ -92,19 +131,83 @@ class SaliencyNet(nn.Module):
         super().__init__()
         self.config = config = config or SaliencyNetConfig()
         c = config
+        k, out = c.convs_per_stage, list(c.conv_channels)
+        n_enc = len(c.widths) * k
+        enc, mid, dec = out[:n_enc], out[n_enc:n_enc + c.bottleneck_layers], \
+            out[n_enc + c.bottleneck_layers:]
         self.encoder = nn.ModuleList()
         channels = c.in_channels * c.patch ** 2
-        for width in c.widths:
-            self.encoder.append(_stage(channels, width, c.convs_per_stage, c.batch_norm))
-            channels = width
-        self.bottleneck = _stage(channels, c.bottleneck_width, c.bottleneck_layers, c.batch_norm) \
-            if c.bottleneck_layers else nn.Identity()
-        channels = c.bottleneck_width if c.bottleneck_layers else channels
+        skip_channels = []
+        for i in range(len(c.widths)):
+            widths = enc[i * k:(i + 1) * k]
+            self.encoder.append(_stage(channels, widths, c.batch_norm))
+            channels = widths[-1]
+            skip_channels.append(channels)
+        self.bottleneck = _stage(channels, mid, c.batch_norm) if c.bottleneck_layers \
+            else nn.Identity()
+        channels = mid[-1] if c.bottleneck_layers else channels
         self.decoder = nn.ModuleList()
-        for width in reversed(c.widths):
-            self.decoder.append(_stage(channels + width, width, c.convs_per_stage, c.batch_norm))
-            channels = width
+        for i, skip in enumerate(reversed(skip_channels)):
+            widths = dec[i * k:(i + 1) * k]
+            self.decoder.append(_stage(channels + skip, widths, c.batch_norm))
+            channels = widths[-1]
         self.head = nn.Conv2d(channels, c.patch ** 2, c.head_kernel, padding=c.head_kernel // 2)
+
+    def conv_names(self) -> list[str]:
+        """Module names of the 3x3 convolutions, in the order of ``config.channels``."""
+        return [name for name, _ in self._convs()]
+
+    def _convs(self) -> list[tuple[str, nn.Conv2d]]:
+        convs = []
+        for prefix, stages in (("encoder", list(self.encoder)), ("bottleneck", None),
+                               ("decoder", list(self.decoder))):
+            if stages is None:
+                if isinstance(self.bottleneck, nn.Sequential):
+                    convs += [(f"bottleneck.{j}", m) for j, m in enumerate(self.bottleneck)
+                              if isinstance(m, nn.Conv2d)]
+                continue
+            for i, stage in enumerate(stages):
+                convs += [(f"{prefix}.{i}.{j}", m) for j, m in enumerate(stage)
+                          if isinstance(m, nn.Conv2d)]
+        return convs
+
+    def conv_graph(self) -> list[ConvNode]:
+        """Where every convolution's input channels come from (the head last).
+
+        Each node names a convolution, the batch normalisation after it (or ``None``) and its
+        input *sources*, in the order in which their channels are concatenated: ``"input"``
+        (the image, after pixel unshuffle) or the name of another convolution. A decoder
+        convolution reads the upsampled previous output and then the skip connection; that is
+        what keeps shapes consistent when filters are removed: an encoder filter that goes
+        removes its channel from the next encoder convolution *and* from the decoder
+        convolution that reads the skip.
+        """
+        c = self.config
+        convs = self.conv_names()
+        k, n_enc = c.convs_per_stage, len(c.widths) * c.convs_per_stage
+        bn = {}
+        for name, _ in self._convs():
+            parent, index = name.rsplit(".", 1)
+            stage = self.get_submodule(parent)
+            nxt = int(index) + 1
+            bn[name] = f"{parent}.{nxt}" if nxt < len(stage) and isinstance(
+                stage[nxt], nn.BatchNorm2d) else None
+        nodes, previous = [], "input"
+        skips = []
+        for i, name in enumerate(convs[:n_enc]):
+            nodes.append(ConvNode(name, bn[name], (previous,)))
+            previous = name
+            if (i + 1) % k == 0:
+                skips.append(name)
+        for name in convs[n_enc:n_enc + c.bottleneck_layers]:
+            nodes.append(ConvNode(name, bn[name], (previous,)))
+            previous = name
+        for i, name in enumerate(convs[n_enc + c.bottleneck_layers:]):
+            sources = (previous, skips[-1 - i // k]) if i % k == 0 else (previous,)
+            nodes.append(ConvNode(name, bn[name], sources))
+            previous = name
+        nodes.append(ConvNode("head", None, (previous,)))
+        return nodes
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         patch = self.config.patch

@@ -11,6 +11,13 @@ class Paths:
     """Where each stage reads and writes, relative to the repository root ``root``."""
 
     root: Path = Path(".")
+    #: A second lineage's name (``"structured"``): its generations live in
+    #: ``models/<lineage>/genK`` and ``results/<lineage>/genK``; ``gen0`` stays the ancestor.
+    lineage: str | None = None
+
+    def _lineage(self, generation: str) -> Path:
+        return Path(self.lineage) / generation if self.lineage and generation != "gen0" \
+            else Path(generation)
 
     @property
     def prepared(self) -> Path:
@@ -21,7 +28,7 @@ class Paths:
         return self.prepared / f"{name}.npz"
 
     def model_dir(self, generation: str) -> Path:
-        return self.root / "models" / generation
+        return self.root / "models" / self._lineage(generation)
 
     def network(self, generation: str) -> Path:
         """Trained weights and masks of one generation (``gen0`` is the ancestor)."""
@@ -33,7 +40,7 @@ class Paths:
         return self.model_dir("gen0") / "rewind.pt"
 
     def result_dir(self, generation: str) -> Path:
-        return self.root / "results" / generation
+        return self.root / "results" / self._lineage(generation)
 
     def summary(self, generation: str) -> Path:
         """Per-generation summary: synapses, environment, validation scores, losses."""
@@ -78,10 +85,15 @@ class Paths:
         """Example saliency maps of every generation (for the book's figure)."""
         return self.evaluation / "examples.npz"
 
-    # -- beyond the paper (studies/dvc.yaml) ----------------------------------------------
+    # -- beyond the paper (beyond/dvc.yaml) ----------------------------------------------
     def study(self, task: str) -> Path:
         """Every method, seed and generation of one study task (JSON)."""
         return self.root / "results" / "study" / f"{task}.json"
+
+    @property
+    def structured_metrics(self) -> Path:
+        """Test-split scores of the structured lineage (``structured-metrics`` stage)."""
+        return self.root / "results" / "structured.json"
 
     @property
     def beyond(self) -> Path:

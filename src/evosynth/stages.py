@@ -33,8 +33,8 @@ from .raw import load_garments, load_photos
 from .study import Task, run_seed, subset
 from .synthetic import make_fashion_composite, make_shapes
 from .training import evaluate as evaluate_network
-from .training import (load_checkpoint, predict, saliency_loss, save_checkpoint, select_device,
-                       train)
+from .training import (load_checkpoint, load_network, predict, saliency_loss, save_checkpoint,
+                       select_device, train)
 
 SPLITS = ("train", "val", "test")
 
@@ -138,10 +138,12 @@ def generation(params: Params, name: str, paths: Paths = Paths(),
     if name not in g.lineage:
         raise ValueError(f"generation {name!r} is not in generation.lineage "
                          f"({', '.join(g.lineage)})")
+    if g.mode != "unstructured" or g.population > 1:  # structured synthesis, populations
+        from .evolution import generation as evolve
+        return evolve(params, name, paths, progress)
     spec = g.lineage[name]
     parent_state = load_checkpoint(paths.network(spec.parent))
-    parent = SaliencyNet(params.ancestor.model.to_config())
-    parent.load_state_dict(parent_state["model"])
+    parent = load_network(parent_state, params.ancestor.model.to_config())
     parent_masks = parent_state["masks"]
 
     environment = spec.environment.build()
@@ -215,17 +217,28 @@ def study(params: Params, name: str, paths: Paths = Paths(),
     return results
 
 
-def beyond(params: Params, paths: Paths = Paths(),
-           extra: list[Path] | None = None) -> dict[str, dict[str, Any]]:
-    """Merge every study task's results (and ``extra`` result files) into ``beyond.json``."""
+#: Task name of the default experiment's network in ``beyond.json`` (its unstructured lineage
+#: from ``results/metrics.json`` and its structured lineage from ``results/structured.json``).
+DEFAULT_TASK = "saliency-default"
+
+
+def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
+    """Merge every study task's results, and the default experiment's two lineages
+    (unstructured: ``metrics.json``; structured: ``structured.json``), into ``beyond.json``."""
     if params.study is None:
         raise ValueError("params.yaml has no study section")
-    merged: dict[str, dict[str, Any]] = {}
-    for source in [paths.study(name) for name in params.study.tasks] + list(extra or []):
+    sources = [paths.study(name) for name in params.study.tasks] + [paths.metrics,
+                                                                     paths.structured_metrics]
+    for source in sources:
         if not source.is_file():
-            raise FileNotFoundError(f"{source}: study results not found (run `dvc repro "
-                                    "studies/dvc.yaml`)")
+            raise FileNotFoundError(f"{source}: results not found (run `dvc repro` and then "
+                                    "`dvc repro beyond/dvc.yaml`)")
+    merged: dict[str, dict[str, Any]] = {}
+    for source in sources[:-2] + sources[-1:]:
         merged.update(json.loads(source.read_text()))
+    g = params.generation
+    for name, entry in json.loads(paths.metrics.read_text()).items():
+        merged[f"{DEFAULT_TASK}/darwin/{g.init}/seed{params.ancestor.train.seed}/{name}"] = entry
     write_json(paths.beyond, dict(sorted(merged.items())))
     return merged
 
@@ -255,8 +268,7 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
     masks, layers, weights, probabilities = {}, {}, {}, {}
     for name in names:
         state = load_checkpoint(paths.network(name))
-        network = SaliencyNet(params.ancestor.model.to_config())
-        network.load_state_dict(state["model"])
+        network = load_network(state, params.ancestor.model.to_config())
         scores[name] = evaluate_network(network, dataset, params.evaluate.batch_size, device)
         masks[name] = state["masks"]
         synapses[name] = masks[name].count()

@@ -262,3 +262,21 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if state.get("masks") is not None:
         state["masks"] = Masks.from_state_dict(state["masks"])
     return state
+
+
+def load_network(state: Mapping[str, Any], config: Any) -> nn.Module:
+    """The :class:`~evosynth.SaliencyNet` of a loaded checkpoint, with its trained weights.
+
+    ``config`` is the ancestor's :class:`~evosynth.SaliencyNetConfig`; a structured offspring's
+    checkpoint also holds its ``channels`` (plain integers, so that it loads with
+    ``weights_only=True``), and the network is rebuilt with them.
+    """
+    import dataclasses
+
+    from .models import SaliencyNet
+    channels = state.get("channels")
+    if channels is not None:
+        config = dataclasses.replace(config, channels=tuple(int(c) for c in channels))
+    network = SaliencyNet(config)
+    network.load_state_dict(state["model"])
+    return network

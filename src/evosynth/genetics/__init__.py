@@ -2,6 +2,8 @@
 factor model, random synthesis of offspring, masks and synapse accounting."""
 
 from .accounting import LayerReport, count_synapses, synapse_report
+from .clusters import (cluster_probabilities, cluster_strengths, count_clusters,
+                       count_parameters, shrink, synthesize_clusters)
 from .environment import BudgetEnvironment, ConstantEnvironment, Environment, as_environment
 from .masks import MaskError, MaskHandle, Masks, synaptic_parameters
 from .offspring import INIT_MODES, init_offspring
@@ -11,8 +13,9 @@ from .synthesis import synaptic_probabilities, synthesize
 
 __all__ = [
     "BudgetEnvironment", "ConstantEnvironment", "Environment", "INIT_MODES", "LayerReport",
-    "MaskError", "MaskHandle", "Masks", "PRUNING_METHODS", "as_environment", "count_synapses",
-    "init_offspring", "layer_budget", "prune_to_budget",
+    "MaskError", "MaskHandle", "Masks", "PRUNING_METHODS", "as_environment",
+    "cluster_probabilities", "cluster_strengths", "count_clusters", "count_parameters",
+    "count_synapses", "init_offspring", "layer_budget", "prune_to_budget", "shrink",
     "synapse_probability", "synapse_report", "synaptic_parameters", "synaptic_probabilities",
-    "synthesize",
+    "synthesize", "synthesize_clusters",
 ]
