@@ -188,7 +188,18 @@ def test_bad_study_parameters_name_the_key(change, message):
         parse_params(data)
 
 
-def test_the_study_is_optional():
+def test_the_study_and_sweep_are_optional_but_a_sweep_needs_its_task():
     data = copy.deepcopy(DEFAULT)
     del data["study"]
-    assert parse_params(data).study is None
+    with pytest.raises(ParamsError, match=r"sweep\.task = 'fashion-lenet5' must be a task of "
+                                          r"study\.tasks \(none: no study section\)"):
+        parse_params(data)
+    del data["sweep"]
+    assert parse_params(data).study is None and parse_params(data).sweep is None
+    data = copy.deepcopy(DEFAULT)
+    data["sweep"]["task"] = "mnist"
+    with pytest.raises(ParamsError, match=r"sweep\.task = 'mnist' must be a task of study\.tasks"):
+        parse_params(data)
+    data["sweep"] = {"task": "fashion-lenet5", "factor": 1.5}
+    with pytest.raises(ParamsError, match=r"sweep\.factor = 1\.5"):
+        parse_params(data)

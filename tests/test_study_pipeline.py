@@ -24,6 +24,7 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
     assert ran == {*(f"beyond/dvc.yaml:study@{t}" for t in study["tasks"]),
                    "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:structured-metrics",
+                   "beyond/dvc.yaml:sweep",
                    *(f"beyond/dvc.yaml:structured-gen{k}" for k in range(1, 5))}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
@@ -44,6 +45,18 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
         for method in ("magnitude/inherit", "random/inherit", "lottery/rewind"):
             assert beyond[f"{task}/{method}/seed{seed}/gen{g}"]["synapses"] == budget
         assert budget < beyond[f"{task}/darwin/inherit/seed{seed}/gen{g - 1}"]["synapses"]
+
+
+def test_the_sweep_point_is_a_lineage_in_one_environment(smoke):
+    work, _ = smoke
+    sweep = yaml.safe_load((work / "params.yaml").read_text())["sweep"]
+    point = json.loads((work / "results" / "sweep.json").read_text())
+    assert point["factor"] == sweep["factor"] and point["task"] == sweep["task"]
+    generations = [f"gen{g}" for g in range(sweep["generations"] + 1)]
+    assert [k for k in point if k.startswith("gen")] == generations
+    synapses = [point[g]["synapses"] for g in generations]
+    assert all(a > b for a, b in zip(synapses, synapses[1:]))
+    assert all(0 <= point[g]["accuracy"] <= 1 for g in generations)
 
 
 def test_study_outputs_and_status(smoke):

@@ -47,6 +47,19 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: %(default)s, the default experiment's network)")
     scores.add_argument("--out", default="results/structured.json", help="(default: %(default)s)")
     scores.add_argument("--params", default="params.yaml", help="(default: %(default)s)")
+    sweep = commands.add_parser(
+        "sweep", help="one point of the F(E) sweep (the beyond pipeline's sweep stage)",
+        description="Train the darwin/inherit lineage of study task sweep.task with every "
+                    "generation in the constant environment sweep.factor; write "
+                    "results/sweep.json. scripts/sweep.sh queues one DVC experiment per factor.")
+    sweep.add_argument("--params", default="params.yaml", help="(default: %(default)s)")
+    frontier = commands.add_parser(
+        "frontier", help="gather the F(E) sweep's experiments into a frontier and a figure",
+        description="Read `dvc exp show --json` output (a file, or - for stdin), collect every "
+                    "experiment's results/sweep.json, and write results/sweep/frontier.json and "
+                    "results/sweep/frontier.png.")
+    frontier.add_argument("experiments", help="dvc exp show --json output, or - for stdin")
+    frontier.add_argument("--metric", default="accuracy", help="(default: %(default)s)")
     args = parser.parse_args(argv)
 
     from .config import ParamsError
@@ -69,6 +82,29 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 evolution.lineage_metrics(params, args.section, args.method, args.out,
                                           task=args.task)
+        elif args.command == "sweep":
+            from . import stages
+            from .config import load_params
+            stages.sweep(load_params(args.params))
+        elif args.command == "frontier":
+            import json
+
+            from . import figures
+            from .frontier import frontier_table, pareto_front, sweep_points
+            from .io import atomic_write, write_json
+            from .paths import Paths
+            text = sys.stdin.read() if args.experiments == "-" else open(args.experiments).read()
+            points = sweep_points(json.loads(text), args.metric)
+            front = pareto_front(points, args.metric)
+            paths = Paths()
+            write_json(paths.frontier, {"metric": args.metric, "points": points,
+                                        "frontier": front})
+            atomic_write(paths.frontier.with_suffix(".md"),
+                         lambda tmp: tmp.write_text(frontier_table(points, front, args.metric)))
+            figures.use_style()
+            figures.save(figures.sweep_frontier(points, front, args.metric),
+                         paths.frontier_figure)
+            print(f"{len(points)} points, {len(front)} on the frontier -> {paths.frontier}")
         elif args.command == "fetch-data":
             from .raw import fetch_raw
             dest = fetch_raw(args.dest, force=args.force)

@@ -265,6 +265,17 @@ class StudyParams(_Section):
         return self
 
 
+class SweepParams(_Section):
+    """``sweep``: one point of the environmental-factor sweep (``scripts/sweep.sh`` queues one
+    DVC experiment per factor): a ``darwin/inherit`` lineage of a study task in which every
+    generation lives in the constant environment ``factor``."""
+
+    task: Str
+    factor: UnitFloat
+    seed: Seed = 0
+    generations: PositiveInt = 4
+
+
 class Params(_Section):
     """All of ``params.yaml``."""
 
@@ -273,6 +284,7 @@ class Params(_Section):
     generation: GenerationParams
     evaluate: EvaluateParams = EvaluateParams()
     study: StudyParams | None = None
+    sweep: SweepParams | None = None
     # A second lineage from the same ancestor (beyond/dvc.yaml), e.g. structured synthesis.
     structured: GenerationParams | None = None
 
@@ -286,6 +298,11 @@ class Params(_Section):
                 f"ancestor.model.patch * 2 ** len(ancestor.model.widths) = {model.patch} * "
                 f"2 ** {len(model.widths)} = {step} (the network's lowest resolution is "
                 f"1/{step} of the image side)")
+        if self.sweep is not None and (self.study is None
+                                       or self.sweep.task not in self.study.tasks):
+            known = ", ".join(self.study.tasks) if self.study else "none: no study section"
+            raise ValueError(f"sweep.task = {self.sweep.task!r} must be a task of study.tasks "
+                             f"({known})")
         for name, task in (self.study.tasks.items() if self.study else ()):
             if task.model is not None:
                 step = task.model.patch * 2 ** len(task.model.widths)

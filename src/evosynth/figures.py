@@ -261,3 +261,27 @@ def study_curves(summaries: Sequence[Any], metrics: Mapping[str, str]) -> Figure
                frameon=False, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
+
+
+def sweep_frontier(points: Sequence[Mapping[str, Any]], front: Sequence[Mapping[str, Any]],
+                   metric: str) -> Figure:
+    """Every (F(E), generation) point of the sweep: ``metric`` against alive synapses, one
+    colour per environmental factor, the frontier drawn through the undominated points."""
+    factors = sorted({p["factor"] for p in points})
+    colours = dict(zip(factors, sns.color_palette("viridis", len(factors))))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for f in factors:
+        rows = sorted((p for p in points if p["factor"] == f), key=lambda p: p["generation"])
+        ax.plot([p["synapses"] for p in rows], [p[metric] for p in rows], "-o", ms=4,
+                color=colours[f], label=f"F(E) = {f:g}")
+        for p in rows:
+            ax.annotate(str(p["generation"]), (p["synapses"], p[metric]), fontsize=7,
+                        xytext=(3, 3), textcoords="offset points", color=colours[f])
+    ax.plot([p["synapses"] for p in front], [p[metric] for p in front], "k--", lw=1,
+            label="frontier")
+    ax.set_xscale("log")
+    ax.set_xlabel("alive synapses (log scale; labels: generation)")
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

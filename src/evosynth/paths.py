@@ -100,6 +100,21 @@ class Paths:
         """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON, a metric)."""
         return self.root / "results" / "beyond.json"
 
+    @property
+    def sweep(self) -> Path:
+        """One point of the F(E) sweep (a DVC metric of each queued experiment)."""
+        return self.root / "results" / "sweep.json"
+
+    @property
+    def frontier(self) -> Path:
+        """Every point of the F(E) sweep, gathered from the experiments (JSON)."""
+        return self.root / "results" / "sweep" / "frontier.json"
+
+    @property
+    def frontier_figure(self) -> Path:
+        """Accuracy against synapses of every point of the F(E) sweep (PNG)."""
+        return self.root / "results" / "sweep" / "frontier.png"
+
     def beyond_figure(self, name: str) -> Path:
         """A figure of the study, as a PNG file that the book's chapter shows."""
         return self.root / "results" / "beyond" / f"{name}.png"

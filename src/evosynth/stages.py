@@ -22,8 +22,8 @@ from .checks import check_data
 from .classifiers import accuracy, build_classifier, classification_loss, fashion_split
 from .config import Params, PrepareParams
 from .data import DataError, SaliencySet, load_folder
-from .genetics import (LayerReport, Masks, count_synapses, init_offspring, synapse_report,
-                       synaptic_parameters, synaptic_probabilities, synthesize)
+from .genetics import (ConstantEnvironment, LayerReport, Masks, count_synapses, init_offspring,
+                       synapse_report, synaptic_parameters, synaptic_probabilities, synthesize)
 from .io import atomic_write, write_json
 from .metrics import SaliencyScores
 from .models import SaliencyNet
@@ -215,6 +215,22 @@ def study(params: Params, name: str, paths: Paths = Paths(),
                                 params.generation.normalization, s.rewind_steps, progress))
     write_json(paths.study(name), results)
     return results
+
+
+def sweep(params: Params, paths: Paths = Paths(), progress: bool = True) -> dict[str, Any]:
+    """One point of the F(E) sweep: ``sweep.task``'s ``darwin/inherit`` lineage with every
+    generation in the constant environment ``sweep.factor``; writes and returns it."""
+    if params.sweep is None:
+        raise ValueError("params.yaml has no sweep section")
+    sw = params.sweep
+    task = study_task(params, sw.task, paths)
+    results = run_seed(task, sw.seed, [ConstantEnvironment(sw.factor)] * sw.generations,
+                       ["darwin/inherit"], params.generation.normalization, rewind_steps=0,
+                       progress=progress)
+    point = {"task": sw.task, "factor": sw.factor, "seed": sw.seed,
+             **{k.rsplit("/", 1)[1]: v for k, v in results.items()}}
+    write_json(paths.sweep, point)
+    return point
 
 
 #: Task name of the default experiment's network in ``beyond.json`` (its unstructured lineage

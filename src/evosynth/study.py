@@ -112,6 +112,10 @@ def run_seed(task: Task, seed: int, environments: list[Environment],
     torch.manual_seed(seed)
     ancestor = task.build()
     trained, seconds = fit(ancestor, None, ancestor_config)
+    if trained.rewind_state is None and any(m.endswith("/rewind") for m in methods):
+        raise ValueError(f"rewind_steps = {rewind_steps}: the ancestor of {task.name} trained "
+                         "for fewer steps than that, and the rewind methods need its weights "
+                         "after rewind_steps steps (lower rewind_steps, or train longer)")
     ancestor_masks = Masks.ones_like(ancestor)
     ancestor_synapses = ancestor_masks.count()
     ancestor_scores = task.score(ancestor, task.test_set)
