@@ -85,5 +85,7 @@ def check_setup(params_file: str | os.PathLike[str] = "params.yaml") -> str:
         f"  ancestor:    {synapses:,} synapses",
         f"  generations: {len(lineage)}: " + "; ".join(
             f"{name} {spec.environment.describe()}" for name, spec in lineage.items()),
-        f"  offspring:   {params.generation.init} init, {params.generation.normalization} Z",
+        f"  offspring:   {params.generation.init} init, {params.generation.normalization} Z, "
+        f"{params.generation.mode} synthesis, epochs " + ", ".join(
+            str(params.generation.train_for(name).epochs) for name in lineage),
     ])
