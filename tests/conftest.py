@@ -71,6 +71,8 @@ def smoke(tmp_path_factory):
             shutil.copy(source, work / name)
     shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
     shutil.copytree(ROOT / "data" / "raw", work / "data" / "raw")
+    # the committed F(E) sweep (dvc experiments, not a stage) that the book's chapter shows
+    shutil.copytree(ROOT / "results" / "sweep", work / "results" / "sweep")
     _run([BIN / "dvc", "init", "--no-scm", "-q"], work)
     _run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)
     first = _run([BIN / "dvc", "repro"], work)

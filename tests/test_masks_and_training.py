@@ -114,3 +114,13 @@ def test_select_device_and_bad_config():
         TrainConfig(epochs=0)
     with pytest.raises(ValueError, match="train.lr"):
         TrainConfig(lr=0)
+
+
+def test_checkpoints_are_byte_identical_for_identical_networks(tmp_path, small_net):
+    """DVC hashes the bytes: the same network saved twice (under different temporary names)
+    gives the same file, so a rerun that reproduces the weights changes no hash."""
+    from evosynth import Masks, save_checkpoint
+    masks = Masks.ones_like(small_net)
+    a = save_checkpoint(tmp_path / "a" / "network.pt", small_net, masks, generation="gen0")
+    b = save_checkpoint(tmp_path / "b" / "network.pt", small_net, masks, generation="gen0")
+    assert a.read_bytes() == b.read_bytes()

@@ -34,7 +34,7 @@ from .study import Task, run_seed, subset
 from .synthetic import make_fashion_composite, make_shapes
 from .training import evaluate as evaluate_network
 from .training import (load_checkpoint, load_network, predict, saliency_loss, save_checkpoint,
-                       select_device, train)
+                       select_device, train, write_torch)
 
 SPLITS = ("train", "val", "test")
 
@@ -124,7 +124,7 @@ def ancestor(params: Params, paths: Paths = Paths(), progress: bool = True) -> G
     val = evaluate_network(network, SaliencySet.load(paths.split("val")).tensors(),
                            device=p.train.device)
     if result.rewind_state is not None:
-        atomic_write(paths.rewind, lambda tmp: torch.save(result.rewind_state, tmp))
+        write_torch(paths.rewind, result.rewind_state)
     summary = {"losses": result.losses, "device": result.device,
                "rewind_saved": result.rewind_state is not None}
     _finish(paths, "gen0", network, masks, summary, seconds, val)

@@ -14,6 +14,7 @@ cuBLAS may pick non-deterministic kernels, and :func:`train` does not call
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import pickle
@@ -234,8 +235,21 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module,
         _check_plain(value, key)
     state = {"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
              "masks": Masks(masks).state_dict() if masks is not None else None, **extra}
+    write_torch(path, state)
+    return Path(path)
+
+
+def write_torch(path: str | os.PathLike[str], obj: Any) -> Path:
+    """``torch.save(obj)`` to ``path`` atomically, the same bytes for the same tensors.
+
+    ``torch.save`` to a file names the archive inside after the file, which would be the
+    temporary file's random name: saving through a buffer keeps the bytes, and so DVC's
+    hashes, identical from run to run.
+    """
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buffer.getvalue())
     return Path(path)
 
 
