@@ -1,4 +1,5 @@
-"""Stage times of the last `dvc repro`, read from the executed notebooks' papermill metadata.
+"""Stage times of the last default `dvc repro` (./dvc.yaml; the beyond pipeline's notebooks
+are left out), read from the executed notebooks' papermill metadata.
 
     python benchmarks/stage_times.py [--experiment book/experiment] [--out benchmarks/results]
 
@@ -22,8 +23,8 @@ ORDER = ["prepare", "ancestor", "generation", "evaluate"]
 
 def stage_times(experiment: Path) -> dict[str, float]:
     times = {}
-    for path in sorted(experiment.glob("*.ipynb"),
-                       key=lambda p: (ORDER.index(p.stem.split("_")[0]), p.stem)):
+    notebooks = [p for p in experiment.glob("*.ipynb") if p.stem.split("_")[0] in ORDER]
+    for path in sorted(notebooks, key=lambda p: (ORDER.index(p.stem.split("_")[0]), p.stem)):
         meta = json.loads(path.read_text())["metadata"].get("papermill", {})
         if meta.get("duration") is None:
             raise SystemExit(f"{path}: no papermill duration (was it run by `dvc repro`?)")
