@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {"overview": "book/index.html", "results": "book/results.html"}
+PAGES = {"overview": "book/index.html", "results": "book/results.html",
+         "beyond": "book/beyond.html", "faster": "book/faster.html"}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
