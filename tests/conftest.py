@@ -55,22 +55,31 @@ def _run(args, cwd, check=True):
     return done
 
 
-@pytest.fixture(scope="session")
-def smoke(tmp_path_factory):
-    """A scratch copy of the project with the smoke profile as params.yaml, reproduced."""
-    if not (ROOT / "data" / "raw" / "fashion-mnist").is_dir():
-        pytest.skip("raw data not fetched (bash scripts/setup.sh)")
-    work = tmp_path_factory.mktemp("smoke")
-    for name in ("dvc.yaml", "data.dvc", "_config.yml", "_toc.yml", "notebooks", "src", "book",
-                 "beyond", "benchmarks"):
+PIPELINE = ("dvc.yaml", "data.dvc", "notebooks", "src")
+BOOK = ("_config.yml", "_toc.yml", "book", "beyond", "benchmarks")
+
+
+def copy_project(work: Path, names=PIPELINE) -> Path:
+    """Copy what the default pipeline needs (``names``, then ``data/raw``) into ``work``,
+    without build outputs and the executed notebooks."""
+    for name in names:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
                 "experiment", "_build", "__pycache__", "*.egg-info"))
         else:
             shutil.copy(source, work / name)
-    shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
     shutil.copytree(ROOT / "data" / "raw", work / "data" / "raw")
+    return work
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """A scratch copy of the project with the smoke profile as params.yaml, reproduced."""
+    if not (ROOT / "data" / "raw" / "fashion-mnist").is_dir():
+        pytest.skip("raw data not fetched (bash scripts/setup.sh)")
+    work = copy_project(tmp_path_factory.mktemp("smoke"), PIPELINE + BOOK)
+    shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
     # the committed F(E) sweep (dvc experiments, not a stage) that the book's chapter shows
     shutil.copytree(ROOT / "results" / "sweep", work / "results" / "sweep")
     _run([BIN / "dvc", "init", "--no-scm", "-q"], work)

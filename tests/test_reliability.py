@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import torch
 import yaml
@@ -38,6 +39,8 @@ from evosynth.checks import check_data, check_setup
 from evosynth.config import ParamsError, parse_params
 from evosynth.io import stale_temp_files, write_json
 from evosynth.paths import Paths
+
+from conftest import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -208,21 +211,11 @@ def test_next_write_removes_temp_files_of_dead_writers_only(tmp_path):
         sleeper.wait()
 
 
-def _copy_project(work: Path) -> None:
-    for name in ("dvc.yaml", "data.dvc"):
-        shutil.copy(ROOT / name, work / name)
-    for name in ("notebooks", "src"):
-        shutil.copytree(ROOT / name, work / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copytree(ROOT / "data" / "raw", work / "data" / "raw")
-
-
 def _run(args, cwd, env):
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
 
 
 def _kill_tree(pid: int) -> None:
-    psutil = pytest.importorskip("psutil")
     parent = psutil.Process(pid)
     processes = [parent, *parent.children(recursive=True)]   # dvc, papermill, the kernel
     for process in processes:
@@ -236,10 +229,9 @@ def _kill_tree(pid: int) -> None:
 @pytest.mark.skipif(not HAVE_RAW, reason="raw data not fetched (bash scripts/setup.sh)")
 def test_dvc_repro_killed_mid_training_restarts_the_stage_cleanly(tmp_path):
     """SIGKILL to dvc, papermill and the kernel while the ancestor trains; then repro again."""
-    pytest.importorskip("psutil")
     work = tmp_path / "project"
     work.mkdir()
-    _copy_project(work)
+    copy_project(work)
     params = copy.deepcopy(SMOKE)
     params["ancestor"]["train"]["epochs"] = 8     # 48 steps: long enough to kill mid-way
     _write_params(work / "params.yaml", params)
