@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh Debian/Ubuntu machine with Python 3.11:
-#   1. .venv/ at the repository root with the packages pinned in pyproject.toml
-#      (reinstalled only when pyproject.toml changes);
+#   1. .venv/ at the repository root with exactly the packages of requirements.lock (every
+#      package at an exact version, checked against its hashes; reinstalled only when the lock
+#      or pyproject.toml changes), then evosynth itself (editable, no dependencies);
 #   2. the raw data in data/raw (Debian's dataset-fashion-mnist, else the official download,
 #      plus photographs bundled with scikit-image / scikit-learn), checked against data.dvc.
 set -euo pipefail
@@ -19,12 +20,14 @@ fi
 }
 
 stamp=.venv/.setup-stamp
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing the pinned packages into .venv (a few minutes the first time)"
+  echo "setup: installing requirements.lock into .venv (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[all]"
+  .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+  .venv/bin/python -m pip install --quiet --no-deps -e .
+  .venv/bin/python -m pip check
   echo "$want" > "$stamp"
 fi
 

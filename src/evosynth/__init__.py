@@ -12,6 +12,8 @@ of Deep Neural Networks* (Neural Processing Letters, 2018). The method lives in
 True
 """
 
+from importlib import metadata as _metadata
+
 from .data import DataError, SaliencySet, load_folder, read_image, read_mask
 from .genetics import (INIT_MODES, BudgetEnvironment, ConstantEnvironment, Environment,
                        LayerReport, MaskError, Masks, as_environment, count_synapses,
@@ -23,7 +25,11 @@ from .synthetic import CompositeConfig, make_fashion_composite, make_shapes
 from .training import (TrainConfig, TrainResult, evaluate, load_checkpoint, predict,
                        save_checkpoint, select_device, train)
 
-__version__ = "0.1.0"
+# The version lives in pyproject.toml only; CITATION.cff repeats it (tests/test_citation.py checks).
+try:
+    __version__ = _metadata.version("evosynth")
+except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "INIT_MODES", "PRESETS", "BudgetEnvironment", "CompositeConfig", "ConstantEnvironment",

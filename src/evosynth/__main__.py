@@ -60,12 +60,33 @@ def main(argv: list[str] | None = None) -> int:
                     "results/sweep/frontier.png.")
     frontier.add_argument("experiments", help="dvc exp show --json output, or - for stdin")
     frontier.add_argument("--metric", default="accuracy", help="(default: %(default)s)")
+    verify = commands.add_parser(
+        "verify", help="compare the working tree's results with the committed ones",
+        description="Reproduction check: compare results/metrics.json and the models/genK "
+                    "hashes of dvc.lock in the working tree with those committed at REV. Each "
+                    "generation is bit-identical (metrics exactly equal and the same model "
+                    "hash), within tolerance (every metric within k=3 times the largest "
+                    "seed-to-seed standard deviation of the committed study "
+                    "results/study/saliency.json, darwin/inherit) or not reproduced. Exit "
+                    "status: 0 reproduced, 1 any generation not reproduced, 2 user error.",
+        epilog="example: python -m evosynth verify --rev v1.0 --json results/verify.json")
+    verify.add_argument("--rev", default="HEAD", help="git revision holding the results to "
+                        "compare with (default: %(default)s)")
+    verify.add_argument("--root", default=".", help="root of the repository and working tree "
+                        "(default: %(default)s)")
+    verify.add_argument("--markdown", action="store_true", help="print the report as Markdown "
+                        "instead of a plain-text table")
+    verify.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     args = parser.parse_args(argv)
 
     from .config import ParamsError
     from .data import DataError
+    from .verify import VerifyError
     try:
-        if args.command == "check":
+        if args.command == "verify":
+            from .verify import run
+            return run(args.root, args.rev, markdown=args.markdown, json_path=args.json)
+        elif args.command == "check":
             from .checks import check_setup
             print(check_setup(args.params))
         elif args.command in ("generation", "lineage-metrics"):
@@ -109,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             from .raw import fetch_raw
             dest = fetch_raw(args.dest, force=args.force)
             print(f"raw data ready in {dest}")
-    except (DataError, ParamsError) as error:
+    except (DataError, ParamsError, VerifyError) as error:
         print(f"evosynth: error: {error}", file=sys.stderr)
         return 2
     return 0

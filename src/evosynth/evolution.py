@@ -36,6 +36,7 @@ from .io import write_json
 from .models import SaliencyNet
 from .paths import Paths
 from .provenance import machine_summary
+from .records import live_log
 from .training import evaluate as evaluate_network
 from .training import load_checkpoint, load_network, save_checkpoint, train
 
@@ -80,6 +81,7 @@ class Candidate:
     losses: list[float]
     device: str
     probabilities: dict[str, torch.Tensor]
+    history: list[dict[str, float]]
 
 
 def _train_params(g: GenerationParams, name: str):
@@ -152,9 +154,14 @@ def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool
             g, spec, parent, parent_masks, parent_state["model"], seed, rewind_state)
         all_alive = masks.count() == masks.total()
         start = time.perf_counter()
-        result = train(network, train_set, train_params.to_config(),
-                       masks=None if all_alive else masks, progress=progress,
-                       description=name if g.population == 1 else f"{name}#{index}")
+        log_dir = paths.live(name) if g.population == 1 else paths.live(name) / f"candidate{index}"
+        with live_log(log_dir) as on_epoch:
+            result = train(network, train_set, train_params.to_config(),
+                           masks=None if all_alive else masks, progress=progress,
+                           description=name if g.population == 1 else f"{name}#{index}",
+                           validate=lambda net: evaluate_network(
+                               net, val_set, device=train_params.device).summary(),
+                           on_epoch=on_epoch)
         seconds = time.perf_counter() - start
         if count_synapses(network) > masks.count():
             raise RuntimeError("a dead synapse came back to life during training")
@@ -165,7 +172,7 @@ def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool
                        "val": val.summary()})
         if best is None or val.f_beta_adaptive > best.val.f_beta_adaptive:
             best = Candidate(seed, network, masks, info, val, seconds, result.losses,
-                             result.device, probabilities)
+                             result.device, probabilities, result.history)
     assert best is not None
     summary = {"parent": spec.parent, "mode": g.mode, "population": g.population,
                "environment": spec.environment.model_dump(),
@@ -175,7 +182,8 @@ def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool
                "parent_synapses": parent_masks.count(),
                "parent_parameters": count_parameters(parent),
                "parameters": count_parameters(best.network), "seed": best.seed,
-               **best.info, "losses": best.losses, "device": best.device,
+               **best.info, "losses": best.losses, "history": best.history,
+               "device": best.device,
                "candidates": scores,
                "selected": next(s["candidate"] for s in scores if s["seed"] == best.seed)}
     summary.update({"generation": name, "synapses": best.masks.count(),

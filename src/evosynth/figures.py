@@ -62,6 +62,31 @@ def training_curve(losses: Mapping[str, Sequence[float]]) -> Figure:
     return fig
 
 
+def lineage_training(histories: Mapping[str, Sequence[Mapping[str, float]]]) -> Figure:
+    """Training loss and validation F-beta of every generation, epoch by epoch, on one axis of
+    epochs counted from the ancestor's first (each offspring starts from its parent)."""
+    colours = _generation_colours(list(histories))
+    fig, (loss_ax, val_ax) = plt.subplots(1, 2, figsize=(9, 3.4), sharex=True)
+    start = 0
+    for name, history in histories.items():
+        epochs = [start + int(r["epoch"]) for r in history]
+        loss_ax.plot(epochs, [r["train/loss"] for r in history], marker=".", color=colours[name],
+                     label=name)
+        if history and "val/f_beta_adaptive" in history[0]:
+            val_ax.plot(epochs, [r["val/f_beta_adaptive"] for r in history], marker=".",
+                        color=colours[name], label=name)
+        for ax in (loss_ax, val_ax):
+            ax.axvline(start + 0.5, color="0.8", lw=0.8, zorder=0)
+        start = epochs[-1] if epochs else start
+    loss_ax.set(xlabel="epoch of the lineage", ylabel="training loss (BCE)",
+                title="Training loss")
+    val_ax.set(xlabel="epoch of the lineage", ylabel="adaptive F-beta (validation)",
+               title="Validation after every epoch")
+    val_ax.legend(fontsize="small", ncols=2)
+    fig.tight_layout()
+    return fig
+
+
 def probability_histogram(probabilities: Mapping[str, torch.Tensor], factor: float,
                           parent_masks: Mapping[str, torch.Tensor]) -> Figure:
     """Distribution of the parent's synaptic probabilities P(s|w) and of F(E)·P(s|w)."""

@@ -46,6 +46,10 @@ class Paths:
         """Per-generation summary: synapses, environment, validation scores, losses."""
         return self.result_dir(generation) / "summary.json"
 
+    def live(self, generation: str) -> Path:
+        """dvclive's per-epoch training record of one generation (metrics.json, plots/)."""
+        return self.result_dir(generation) / "live"
+
     def layers(self, generation: str) -> Path:
         """Per-layer synapse report of one generation (CSV)."""
         return self.result_dir(generation) / "layers.csv"

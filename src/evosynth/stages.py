@@ -29,6 +29,7 @@ from .metrics import SaliencyScores
 from .models import SaliencyNet
 from .paths import Paths
 from .provenance import machine_summary
+from .records import live_log
 from .raw import load_garments, load_photos
 from .study import Task, run_seed, subset
 from .synthetic import make_fashion_composite, make_shapes
@@ -100,6 +101,11 @@ class GenerationResult:
     probabilities: dict[str, torch.Tensor] | None = None
 
 
+def _validator(val_set: torch.utils.data.Dataset, device: str):
+    """Validation scores of a network after every epoch (F-beta adaptive and max, MAE)."""
+    return lambda network: evaluate_network(network, val_set, device=device).summary()
+
+
 def _finish(paths: Paths, name: str, network: SaliencyNet, masks: Masks,
             summary: dict[str, Any], seconds: float, val: SaliencyScores) -> None:
     summary.update({"generation": name, "synapses": masks.count(),
@@ -117,15 +123,17 @@ def ancestor(params: Params, paths: Paths = Paths(), progress: bool = True) -> G
     network = SaliencyNet(p.model.to_config())
     masks = Masks.ones_like(network)
     train_set = SaliencySet.load(paths.split("train")).tensors()
+    val_set = SaliencySet.load(paths.split("val")).tensors()
     start = time.perf_counter()
-    result = train(network, train_set, p.train.to_config(p.rewind_steps), masks=None,
-                   progress=progress, description="ancestor")
+    with live_log(paths.live("gen0")) as on_epoch:
+        result = train(network, train_set, p.train.to_config(p.rewind_steps), masks=None,
+                       progress=progress, description="ancestor",
+                       validate=_validator(val_set, p.train.device), on_epoch=on_epoch)
     seconds = time.perf_counter() - start
-    val = evaluate_network(network, SaliencySet.load(paths.split("val")).tensors(),
-                           device=p.train.device)
+    val = evaluate_network(network, val_set, device=p.train.device)
     if result.rewind_state is not None:
         write_torch(paths.rewind, result.rewind_state)
-    summary = {"losses": result.losses, "device": result.device,
+    summary = {"losses": result.losses, "history": result.history, "device": result.device,
                "rewind_saved": result.rewind_state is not None}
     _finish(paths, "gen0", network, masks, summary, seconds, val)
     return GenerationResult(network, masks, summary)
@@ -162,12 +170,14 @@ def generation(params: Params, name: str, paths: Paths = Paths(),
     init_offspring(network, masks, g.init, seed=spec.seed,
                    parent_state=parent_state["model"], rewind_state=rewind_state)
     train_set = SaliencySet.load(paths.split("train")).tensors()
+    val_set = SaliencySet.load(paths.split("val")).tensors()
     start = time.perf_counter()
-    result = train(network, train_set, g.train_for(name).to_config(), masks=masks,
-                   progress=progress, description=name)
+    with live_log(paths.live(name)) as on_epoch:
+        result = train(network, train_set, g.train_for(name).to_config(), masks=masks,
+                       progress=progress, description=name,
+                       validate=_validator(val_set, g.train.device), on_epoch=on_epoch)
     seconds = time.perf_counter() - start
-    val = evaluate_network(network, SaliencySet.load(paths.split("val")).tensors(),
-                           device=g.train.device)
+    val = evaluate_network(network, val_set, device=g.train.device)
     if count_synapses(network) > masks.count():
         raise RuntimeError("a dead synapse came back to life during training")
     summary = {"parent": spec.parent, "environment": spec.environment.model_dump(),
@@ -175,7 +185,7 @@ def generation(params: Params, name: str, paths: Paths = Paths(),
                "normalization": g.normalization, "init": g.init,
                "epochs": g.train_for(name).epochs, "parent_synapses": parent_masks.count(),
                "expected_synapses": factor * sum(float(p.sum()) for p in probabilities.values()),
-               "losses": result.losses, "device": result.device}
+               "losses": result.losses, "history": result.history, "device": result.device}
     _finish(paths, name, network, masks, summary, seconds, val)
     return GenerationResult(network, masks, summary, probabilities)
 
@@ -320,6 +330,18 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
                                 **{f"map_{n}": m for n, m in maps.items()})
     atomic_write(paths.examples, _save_examples)
     return Evaluation(scores, synapses, metrics, masks, layers, weights, probabilities)
+
+
+def training_histories(params: Params, paths: Paths = Paths()) -> dict[str, list[dict]]:
+    """Every generation's per-epoch training record (``history`` of its summary.json)."""
+    names = ["gen0", *params.generation.generations]
+    histories = {}
+    for name in names:
+        summary = paths.summary(name)
+        if not summary.is_file():
+            raise FileNotFoundError(f"{summary}: summary not found (run `dvc repro`)")
+        histories[name] = json.loads(summary.read_text()).get("history", [])
+    return histories
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

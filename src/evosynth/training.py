@@ -19,6 +19,7 @@ import math
 import os
 import pickle
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,11 +91,21 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """What training produced besides the trained model."""
+    """What training produced besides the trained model.
+
+    ``history`` holds one record per epoch: ``epoch``, ``train/loss`` (mean over the epoch),
+    ``train/step_seconds`` (mean wall time of a step) and, when a ``validate`` function was
+    given, its scores prefixed ``val/``.
+    """
 
     losses: list[float] = field(default_factory=list)   # mean loss per epoch
     rewind_state: dict[str, torch.Tensor] | None = None
     device: str = "cpu"
+    history: list[dict[str, float]] = field(default_factory=list)
+
+#: Called after every epoch with that epoch's record (see :class:`TrainResult`), e.g. to log
+#: it with dvclive (:func:`evosynth.records.live_log`).
+EpochHook = Callable[[dict[str, float]], None]
 
 
 def select_device(preference: str = "auto") -> torch.device:
@@ -136,13 +147,19 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
           masks: Mapping[str, torch.Tensor] | None = None, progress: bool = True,
           description: str = "train",
           loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = saliency_loss,
+          validate: Callable[[nn.Module], Mapping[str, float]] | None = None,
+          on_epoch: EpochHook | None = None,
           ) -> TrainResult:
     """Train ``model`` in place on (input, target) pairs; dead synapses in ``masks`` stay zero.
 
     ``loss_fn(outputs, targets)`` defaults to the saliency loss (per-pixel binary
     cross-entropy); pass ``torch.nn.functional.cross_entropy`` for a classifier.
-    Returns the mean loss of every epoch and, when ``config.rewind_steps`` > 0, the weights
-    after that many steps (for the ``rewind`` init mode).
+    ``validate(model)``, if given, scores the model (in eval mode, without gradients) after
+    every epoch (training's data order has a generator of its own, so validating changes no
+    training result). ``on_epoch(record)`` receives
+    every epoch's record. Returns the mean loss of every epoch, the per-epoch records and,
+    when ``config.rewind_steps`` > 0, the weights after that many steps (for the ``rewind``
+    init mode).
     """
     device = select_device(config.device)
     model.to(device)
@@ -158,8 +175,8 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
     try:
         bar = tqdm(total=config.epochs * len(loader), desc=description, disable=not progress,
                    unit="step", leave=False, mininterval=5.0)
-        for _epoch in range(config.epochs):
-            total, count = 0.0, 0
+        for epoch in range(config.epochs):
+            total, count, started = 0.0, 0, time.perf_counter()
             for images, targets in loader:
                 images, targets = images.to(device), targets.to(device)
                 optimizer.zero_grad(set_to_none=True)
@@ -178,6 +195,16 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
                 bar.update(1)
                 bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
             result.losses.append(total / max(count, 1))
+            record = {"epoch": epoch + 1, "train/loss": result.losses[-1],
+                      "train/step_seconds": (time.perf_counter() - started) / len(loader)}
+            if validate is not None:
+                model.eval()
+                with torch.no_grad():
+                    record.update({f"val/{k}": float(v) for k, v in validate(model).items()})
+                model.train()
+            result.history.append(record)
+            if on_epoch is not None:
+                on_epoch(record)
         bar.close()
     finally:
         if handle is not None:
