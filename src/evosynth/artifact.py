@@ -1,0 +1,165 @@
+"""The committed record of a run, as the book reads it without retraining.
+
+The book is built from files committed to git: executed notebooks, small results
+(``results/``), ``dvc.lock`` and ``beyond/dvc.lock``. This module says which run a page shows
+(:func:`run_statement`) and refuses to mix runs (:func:`check_consistency`): the beyond
+pipeline (``beyond/dvc.yaml``) reads outputs of the default pipeline (its prepared data, its
+ancestor, its metrics), and when the hashes it recorded for them differ from the ones the
+default pipeline's ``dvc.lock`` holds, its results were made from another run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: The lineages whose training summaries (``summary.json`` with a ``machine`` record) the book
+#: shows: the default one (``results/genK``) and the structured one (``results/structured``).
+LINEAGES = {"default": "results", "structured": "results/structured"}
+
+
+class MixedRunsError(RuntimeError):
+    """The beyond pipeline's recorded inputs are not the default pipeline's committed outputs."""
+
+
+def _stages(lock: Path) -> dict[str, Any]:
+    if not lock.is_file():
+        raise FileNotFoundError(f"{lock}: DVC lock file not found")
+    data = yaml.safe_load(lock.read_text()) or {}
+    stages = data.get("stages")
+    if not isinstance(stages, dict):
+        raise ValueError(f"{lock}: not a DVC lock file (no 'stages' mapping)")
+    return stages
+
+
+def _hashes(entries: Sequence[Mapping[str, Any]] | None) -> dict[str, str]:
+    return {str(e["path"]).rstrip("/"): str(e.get("md5", "")) for e in entries or []}
+
+
+def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
+    """Check that every output of the default pipeline that a beyond stage read (a dependency
+    in ``beyond/dvc.lock``) is the one ``dvc.lock`` holds; returns the stages checked.
+
+    Raises:
+        MixedRunsError: naming each stale stage, the output, both hashes and what to rerun.
+    """
+    root = Path(root)
+    outs: dict[str, str] = {}
+    for stage in _stages(root / "dvc.lock").values():
+        outs.update(_hashes(stage.get("outs")))
+    problems, checked = [], []
+    for name, stage in _stages(root / "beyond" / "dvc.lock").items():
+        checked.append(name)
+        for path, md5 in _hashes(stage.get("deps")).items():
+            if path in outs and md5 != outs[path]:
+                problems.append(f"{name} read {path} (md5 {md5[:12]}), the default run's is "
+                                f"{outs[path][:12]}")
+            inside = [o for o in outs if path.startswith(o + "/")]
+            if inside:
+                problems.append(f"{name} read {path}, a file inside the default pipeline's "
+                                f"output {inside[0]}: its hash cannot be compared (declare the "
+                                "whole output as the dependency in beyond/dvc.yaml)")
+    if problems:
+        raise MixedRunsError(
+            "the beyond pipeline's results were made from other outputs of the default "
+            "pipeline than the committed ones (beyond/dvc.lock against dvc.lock):\n  - "
+            + "\n  - ".join(problems)
+            + "\nRerun `dvc repro beyond/dvc.yaml` (after `dvc repro`) and commit its results "
+            "and beyond/dvc.lock, so that every page shows one run.")
+    return checked
+
+
+def lineage_machines(root: str | os.PathLike[str] = ".", lineage: str = "default"
+                     ) -> dict[str, dict[str, Any]]:
+    """The ``machine`` record of every trained generation of a lineage, by generation."""
+    if lineage not in LINEAGES:
+        raise ValueError(f"unknown lineage {lineage!r} (one of {', '.join(LINEAGES)})")
+    folder = Path(root) / LINEAGES[lineage]
+    records = {}
+    for summary in sorted(folder.glob("gen*/summary.json"),
+                          key=lambda p: int(p.parent.name.removeprefix("gen") or 0)):
+        machine = json.loads(summary.read_text()).get("machine")
+        if machine:
+            records[summary.parent.name] = machine
+    if not records:
+        raise FileNotFoundError(f"{folder}/gen*/summary.json: no training record found "
+                                "(run the pipeline, or check out the committed results)")
+    return records
+
+
+def _join(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{names[0]}–{names[-1]}"
+
+
+def run_statement(machines: Mapping[str, Mapping[str, Any]]) -> str:
+    """One Markdown paragraph naming the run behind a lineage's results: the code's commit,
+    when it finished, the machine(s) with their PyTorch CPU capability and threads, the
+    versions and the environment lock."""
+    names = list(machines)
+    commits = sorted({str(m.get("commit", "unknown")) for m in machines.values()})
+    finished = sorted(str(m.get("finished", "")) for m in machines.values()
+                      if m.get("finished"))
+    groups: dict[tuple, list[str]] = {}
+    for name, m in machines.items():
+        key = (m.get("cpu", "unknown CPU"), m.get("cpu_capability", "unrecorded"),
+               m.get("torch_threads", "?"), m.get("gpu", "none"))
+        groups.setdefault(key, []).append(name)
+    where = "; ".join(
+        f"{cpu} (PyTorch CPU capability {cap}, {threads} threads, GPU: {gpu})"
+        + ("" if len(groups) == 1 else f" for {_join(gens)}")
+        for (cpu, cap, threads, gpu), gens in groups.items())
+    first = machines[names[0]]
+    locks = sorted({str(m.get("lock_sha256", "none"))[:12] for m in machines.values()})
+    code = ", ".join(f"`{c[:10]}`" + (" (with uncommitted changes)" if c.endswith("+dirty")
+                                      else "") if c != "unknown" else "an unrecorded commit"
+                     for c in commits)
+    when = (f"finished between {finished[0]} and {finished[-1]}" if len(finished) > 1
+            else f"finished {finished[0]}" if finished else "at an unrecorded time")
+    return (f"**The run shown here** ({_join(names)}): code at commit {code}, {when}, on "
+            f"{where}; Python {first.get('python', '?')}, PyTorch {first.get('torch', '?')}, "
+            f"NumPy {first.get('numpy', '?')}, environment lock (`requirements.lock`) sha256 "
+            + ", ".join(f"`{h}`" for h in locks) + ".")
+
+
+def notebook_statement(notebooks: Sequence[str | os.PathLike[str]]) -> str:
+    """One Markdown paragraph for results whose run left no machine record (the study's):
+    when papermill ran each executed notebook, from the notebooks' own metadata."""
+    spans = []
+    for path in notebooks:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: executed notebook not found")
+        meta = json.loads(path.read_text()).get("metadata", {}).get("papermill", {})
+        start, end = str(meta.get("start_time", "?"))[:19], str(meta.get("end_time", "?"))[:19]
+        spans.append(f"`{path.stem}` {start}–{end} UTC")
+    return ("**The run shown here**: executed by papermill " + "; ".join(spans) + ". The "
+            "machine, its PyTorch CPU capability and the code's commit were not recorded by "
+            "this run (it predates the run records of the training summaries); `dvc repro "
+            "beyond/dvc.yaml` reruns it, and `beyond/dvc.lock` holds the hashes of the code "
+            "and data it read.")
+
+
+def experiments_statement(path: str | os.PathLike[str]) -> str:
+    """One Markdown paragraph for results gathered from queued DVC experiments (the F(E)
+    sweep): each experiment's name, its baseline commit and when it finished, from the
+    committed ``dvc exp show --json`` output."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: dvc exp show --json output not found")
+    runs = []
+    for baseline in json.loads(path.read_text()):
+        for experiment in baseline.get("experiments") or []:
+            for rev in experiment.get("revs", []):
+                runs.append(f"`{rev.get('name')}` {str(rev['data'].get('timestamp'))[:19]}")
+        if baseline.get("experiments"):
+            base = f"`{str(baseline['rev'])[:10]}`"
+    if not runs:
+        raise ValueError(f"{path}: no experiments recorded")
+    return (f"**The run shown here**: {len(runs)} DVC experiments on baseline commit {base} "
+            f"({', '.join(runs)}; from `{path.as_posix()}`). The machine and its PyTorch CPU "
+            "capability were not recorded by these experiments.")
