@@ -1,0 +1,145 @@
+"""The committed record as the book reads it: one run per book, and which run a page shows."""
+
+import hashlib
+import json
+
+import pytest
+import yaml
+
+from evosynth import artifact
+from evosynth.provenance import CODE, code_commit, cpu_capability, describe, machine_summary
+
+
+def _lock(path, stages):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"schema": "2.0", "stages": stages}))
+
+
+def _project(root, gen0="aaa.dir", metrics="bbb", beyond_gen0="aaa.dir", dep="models/gen0"):
+    _lock(root / "dvc.lock", {
+        "ancestor": {"outs": [{"path": "models/gen0", "md5": gen0}]},
+        "evaluate": {"deps": [{"path": "models/gen0", "md5": gen0}],
+                     "outs": [{"path": "results/metrics.json", "md5": metrics}]}})
+    _lock(root / "beyond" / "dvc.lock", {
+        "structured-gen1": {"deps": [{"path": dep, "md5": beyond_gen0},
+                                     {"path": "src/evosynth/evolution.py", "md5": "ccc"}]},
+        "beyond": {"deps": [{"path": "results/metrics.json", "md5": metrics}]}})
+    return root
+
+
+def test_consistent_runs_pass(tmp_path):
+    assert sorted(artifact.check_consistency(_project(tmp_path))) == ["beyond", "structured-gen1"]
+
+
+def test_beyond_made_from_another_ancestor_fails_naming_what_to_rerun(tmp_path):
+    root = _project(tmp_path, beyond_gen0="zzz.dir")
+    with pytest.raises(artifact.MixedRunsError) as error:
+        artifact.check_consistency(root)
+    message = str(error.value)
+    assert "structured-gen1 read models/gen0" in message
+    assert "dvc repro beyond/dvc.yaml" in message
+    assert "beyond read" not in message  # the metrics agree
+
+
+def test_a_file_inside_a_default_output_cannot_be_compared(tmp_path):
+    root = _project(tmp_path, dep="models/gen0/network.pt", beyond_gen0="123")
+    with pytest.raises(artifact.MixedRunsError, match="inside the default pipeline's output "
+                                                      "models/gen0"):
+        artifact.check_consistency(root)
+
+
+def test_missing_lock_file_is_named(tmp_path):
+    _lock(tmp_path / "dvc.lock", {})
+    with pytest.raises(FileNotFoundError, match="beyond/dvc.lock"):
+        artifact.check_consistency(tmp_path)
+
+
+def _summary(root, folder, name, **machine):
+    path = root / folder / name / "summary.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"generation": name, "machine": machine}))
+
+
+MACHINE = {"cpu": "Xeon", "cpu_capability": "AVX512", "torch_threads": 2, "gpu": "none",
+           "python": "3.11.7", "torch": "2.14.1", "numpy": "2.3.4", "lock_sha256": "ab" * 32,
+           "commit": "0123456789abcdef", "finished": "2026-11-28T14:00:00Z"}
+
+
+def test_run_statement_names_commit_machine_capability_and_lock(tmp_path):
+    for k in range(3):
+        _summary(tmp_path, "results", f"gen{k}", **{**MACHINE,
+                                                    "finished": f"2026-11-28T14:0{k}:00Z"})
+    _summary(tmp_path, "results", "gen10", **MACHINE)   # sorted numerically, not as text
+    machines = artifact.lineage_machines(tmp_path)
+    assert list(machines) == ["gen0", "gen1", "gen2", "gen10"]
+    text = artifact.run_statement(machines)
+    assert "(gen0–gen10)" in text and "`0123456789`" in text
+    assert "Xeon (PyTorch CPU capability AVX512, 2 threads, GPU: none)" in text
+    assert "between 2026-11-28T14:00:00Z and 2026-11-28T14:02:00Z" in text
+    assert f"`{'ab' * 6}`" in text and " for gen" not in text
+
+
+def test_run_statement_says_when_stages_ran_on_different_machines(tmp_path):
+    _summary(tmp_path, "results", "gen0", **{**MACHINE, "cpu": "EPYC", "cpu_capability": "AVX2",
+                                             "commit": "fedcba9876543210+dirty"})
+    _summary(tmp_path, "results", "gen1", **MACHINE)
+    text = artifact.run_statement(artifact.lineage_machines(tmp_path))
+    assert "EPYC (PyTorch CPU capability AVX2, 2 threads, GPU: none) for gen0" in text
+    assert "Xeon (PyTorch CPU capability AVX512, 2 threads, GPU: none) for gen1" in text
+    assert "`fedcba9876` (with uncommitted changes)" in text
+
+
+def test_lineage_without_records_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no training record"):
+        artifact.lineage_machines(tmp_path, "structured")
+    with pytest.raises(ValueError, match="unknown lineage 'nope'"):
+        artifact.lineage_machines(tmp_path, "nope")
+
+
+def test_notebook_and_experiment_statements(tmp_path):
+    notebook = tmp_path / "study_x.ipynb"
+    notebook.write_text(json.dumps({"metadata": {"papermill": {
+        "start_time": "2026-11-25T12:53:35.5+00:00", "end_time": "2026-11-25T13:09:26.4+00:00"}}}))
+    text = artifact.notebook_statement([notebook])
+    assert "`study_x` 2026-11-25T12:53:35–2026-11-25T13:09:26 UTC" in text
+    assert "not recorded" in text
+    experiments = tmp_path / "experiments.json"
+    experiments.write_text(json.dumps([
+        {"rev": "workspace", "experiments": None},
+        {"rev": "81d293c5abcdef", "experiments": [
+            {"revs": [{"name": "super-pith", "data": {"timestamp": "2026-11-25T14:05:04"}}]}]}]))
+    text = artifact.experiments_statement(experiments)
+    assert "1 DVC experiments on baseline commit `81d293c5ab`" in text
+    assert "`super-pith` 2026-11-25T14:05:04" in text
+    with pytest.raises(FileNotFoundError, match="missing.ipynb"):
+        artifact.notebook_statement([tmp_path / "missing.ipynb"])
+
+
+def test_machine_summary_records_capability_lock_and_commit(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # no git repository, no lock file here
+    m = machine_summary()
+    assert m["cpu_capability"] == cpu_capability() != ""
+    assert m["lock_sha256"] == "none" and m["commit"] == "unknown"
+    (tmp_path / "requirements.lock").write_text("torch==2.14.1\n")
+    assert machine_summary()["lock_sha256"] == hashlib.sha256(b"torch==2.14.1\n").hexdigest()
+    assert "requirements.lock" in CODE
+    assert "`" not in describe({"commit": "unknown"}).split(",")[0]
+
+
+def test_code_commit_marks_changed_code_dirty_but_not_results(tmp_path):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+    git("init", "-q")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\n")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    head = code_commit(tmp_path)
+    assert len(head) == 40 and not head.endswith("+dirty")
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")   # a run rewrites it
+    assert code_commit(tmp_path) == head
+    (tmp_path / "src" / "a.py").write_text("x = 2\n")
+    assert code_commit(tmp_path) == head + "+dirty"
