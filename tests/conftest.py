@@ -100,3 +100,64 @@ def smoke_book(smoke):
                  check=False)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
     return work / "_build" / "html"
+
+
+# --- Git-committed copies of a project: tests/test_remote.py, tests/test_book_from_git.py ---
+
+GIT = ["git", "-c", "user.name=evosynth tests", "-c", "user.email=tests@example.org",
+       "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+
+def git(repo, *args, check=True):
+    """``git ARGS`` in ``repo`` with a test identity (no global git config needed)."""
+    return _run([*GIT, *args], repo, check=check)
+
+
+def commit_project(work: Path, message: str = "a run of the pipeline") -> Path:
+    """Make the project folder ``work`` (a ``dvc init --no-scm`` copy) a git repository laid
+    out like the real one: DVC uses git, and everything is committed except what the
+    repository's ignore files leave to DVC's cache (data/raw, data/prepared, models/,
+    results/evaluate/examples.npz, .dvc/cache and .dvc/tmp) and the book's _build."""
+    for name in (".gitignore", ".dvc/.gitignore", "results/.gitignore"):
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, work / name)
+    config = work / ".dvc" / "config"
+    config.write_text("".join(line for line in config.read_text().splitlines(keepends=True)
+                              if "no_scm" not in line))
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", message)
+    return work
+
+
+def build_book(project: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``jupyter-book build . -W --keep-going`` in ``project``; the finished process (stdout
+    and stderr as text), whatever its exit status."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run([BIN / "jupyter-book", "build", ".", "-W", "--keep-going"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def smoke_git(smoke, tmp_path_factory):
+    """A copy of the smoke run (with its DVC cache) made a git repository by
+    :func:`commit_project`: the publisher of tests/test_remote.py, the committed project of
+    tests/test_book_from_git.py. The ``smoke`` folder itself is left as it is."""
+    work, _ = smoke
+
+    def skip(folder, names):
+        folder = Path(folder)
+        if folder == work:
+            return {"_build", "study-repro.log"} & set(names)
+        if folder == work / ".dvc":
+            return {"tmp"} & set(names)
+        return set()
+
+    repo = tmp_path_factory.mktemp("smoke-git") / "project"
+    shutil.copytree(work, repo, symlinks=True, ignore=skip)
+    # committed in the real repository, read by the pipeline (requirements.lock) or the book
+    # (CITATION.cff); copied here when the smoke fixture did not
+    for name in ("requirements.lock", "CITATION.cff"):
+        if not (repo / name).exists():
+            shutil.copy(ROOT / name, repo / name)
+    return commit_project(repo)

@@ -66,9 +66,12 @@ def test_outputs_for_people_and_tools(smoke):
         notebook = json.loads((work / "book" / "experiment" / f"{name}.ipynb").read_text())
         outputs = [o for c in notebook["cells"] for o in c.get("outputs", [])]
         assert outputs and not any(o["output_type"] == "error" for o in outputs)
-    pr = (work / "results" / "plots" / "pr_curves.csv").read_text().splitlines()
-    assert pr[0] == "generation,threshold,precision,recall,f_beta" and len(pr) == 1 + 5 * 256
-    assert len((work / "results" / "plots" / "synapses.csv").read_text().splitlines()) == 6
+    for k in range(5):
+        pr = (work / "results" / "plots" / "pr" / f"gen{k}.csv").read_text().splitlines()
+        assert pr[0] == "threshold,precision,recall,f_beta" and len(pr) == 1 + 256
+    synapses = (work / "results" / "plots" / "synapses.csv").read_text().splitlines()
+    assert synapses[0] == "generation,synapses,reduction,f_beta_adaptive,f_beta_max"
+    assert len(synapses) == 6
     with open(work / "results" / "plots" / "layers.csv") as f:
         layers = list(csv.DictReader(f))
     metrics = json.loads((work / "results" / "metrics.json").read_text())

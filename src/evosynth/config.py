@@ -113,6 +113,7 @@ class TrainParams(_Section):
     schedule: Literal["constant", "cosine", "step"] = "cosine"
     seed: Seed = 0
     device: Str = "auto"
+    precision: Literal["fp32", "bf16"] = "fp32"
 
     def to_config(self, rewind_steps: int = 0) -> TrainConfig:
         return TrainConfig(rewind_steps=rewind_steps, **self.model_dump())

@@ -40,6 +40,11 @@ class SaliencyScores:
                 "mae": self.mae}
 
 
+def _has_float64(device: torch.device) -> bool:
+    """Whether ``device`` computes in float64 (Apple's MPS does not)."""
+    return device.type != "mps"
+
+
 def _as_unit_maps(saliency: torch.Tensor, normalize: bool) -> torch.Tensor:
     saliency = saliency.detach()
     if saliency.dtype == torch.uint8:
@@ -103,6 +108,8 @@ class SaliencyMetrics:
                              f"{tuple(target.shape)} differ in shape")
         if saliency.dim() < 2:
             raise ValueError("expected a batch of maps (N, H, W)")
+        if not _has_float64(saliency.device):   # Apple's MPS: the scores are computed on CPU
+            saliency, target = saliency.cpu(), target.cpu()
         pred = _as_unit_maps(saliency, self.normalize)
         gt = _as_bool_masks(target).to(pred.device)
         n = pred.shape[0]

@@ -67,9 +67,9 @@ class Paths:
     def plots(self) -> Path:
         return self.root / "results" / "plots"
 
-    @property
-    def pr_curves(self) -> Path:
-        return self.plots / "pr_curves.csv"
+    def pr_curve(self, generation: str) -> Path:
+        """Precision-recall curve of one generation on the test split (CSV, a DVC plot)."""
+        return self.plots / "pr" / f"{generation}.csv"
 
     @property
     def layer_survival(self) -> Path:
@@ -78,6 +78,7 @@ class Paths:
 
     @property
     def synapses(self) -> Path:
+        """Synapses, reduction and test F-beta of every generation (CSV, a DVC plot)."""
         return self.plots / "synapses.csv"
 
     def figure(self, name: str) -> Path:
@@ -101,8 +102,13 @@ class Paths:
 
     @property
     def beyond(self) -> Path:
-        """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON, a metric)."""
+        """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON)."""
         return self.root / "results" / "beyond.json"
+
+    @property
+    def beyond_summary(self) -> Path:
+        """The study at its last generation, per task and method (JSON, a DVC metric)."""
+        return self.root / "results" / "beyond_summary.json"
 
     @property
     def sweep(self) -> Path:

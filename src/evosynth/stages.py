@@ -31,7 +31,7 @@ from .paths import Paths
 from .provenance import machine_summary
 from .records import live_log
 from .raw import load_garments, load_photos
-from .study import Task, run_seed, subset
+from .study import Task, paired_differences, run_seed, subset, summarise
 from .synthetic import make_fashion_composite, make_shapes
 from .training import evaluate as evaluate_network
 from .training import (load_checkpoint, load_network, predict, saliency_loss, save_checkpoint,
@@ -266,7 +266,43 @@ def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
     for name, entry in json.loads(paths.metrics.read_text()).items():
         merged[f"{DEFAULT_TASK}/darwin/{g.init}/seed{params.ancestor.train.seed}/{name}"] = entry
     write_json(paths.beyond, dict(sorted(merged.items())))
+    write_json(paths.beyond_summary, beyond_summary(params, merged))
     return merged
+
+
+#: The arms every other method of the study is compared with, seed by seed.
+BASELINES = ("magnitude/inherit", "random/inherit")
+
+
+def task_metric(params: Params, task: str) -> str:
+    """The score a study task is judged by: F-beta (adaptive) for saliency, else accuracy."""
+    assert params.study is not None
+    return "f_beta_adaptive" if params.study.tasks[task].network == "saliency" else "accuracy"
+
+
+def beyond_summary(params: Params, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The study at its last generation, for ``dvc metrics``: per task, each method's mean and
+    standard deviation over seeds, and Darwin's (``darwin/inherit``) paired difference to each
+    baseline (mean and standard deviation of the per-seed differences)."""
+    assert params.study is not None
+    last = len(params.generation.lineage)
+    summary: dict[str, Any] = {}
+    for task in params.study.tasks:
+        metric = task_metric(params, task)
+        rows = {s.method: s for s in summarise(results, metric)
+                if s.task == task and s.generation == last}
+        entry: dict[str, Any] = {"metric": metric, "generation": last}
+        for method in params.study.methods:
+            if method in rows:
+                entry[method] = {"mean": rows[method].mean, "std": rows[method].std}
+        for baseline in BASELINES:
+            diff = [d for d in paired_differences(results, metric, task, "darwin/inherit",
+                                                  baseline) if d.generation == last]
+            if diff:
+                entry[f"darwin/inherit - {baseline}"] = {"mean": diff[0].mean,
+                                                         "std": diff[0].std}
+        summary[task] = entry
+    return summary
 
 
 # -- evaluate --------------------------------------------------------------------------------
@@ -313,16 +349,19 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
                          **scores[name].summary()}
     write_json(paths.metrics, metrics)
     _write_csv(paths.synapses, [{"generation": n, "synapses": synapses[n],
-                                 "reduction": metrics[n]["reduction"]} for n in names])
+                                 "reduction": metrics[n]["reduction"],
+                                 "f_beta_adaptive": metrics[n]["f_beta_adaptive"],
+                                 "f_beta_max": metrics[n]["f_beta_max"]} for n in names])
     _write_csv(paths.layer_survival, [
         {"generation": n, "layer": r.name.removesuffix(".weight"), "synapses": r.synapses,
          "synapses_alive": r.synapses_alive, "density": r.density,
          "neurons": r.neurons, "neurons_alive": r.neurons_alive}
         for n in names for r in layers[n]])
-    _write_csv(paths.pr_curves, [
-        {"generation": n, "threshold": 255 - i, "precision": float(scores[n].precision[i]),
-         "recall": float(scores[n].recall[i]), "f_beta": float(scores[n].f_beta_curve[i])}
-        for n in names for i in range(len(scores[n].precision))])
+    for n in names:   # one file per generation: one line each in `dvc plots`
+        _write_csv(paths.pr_curve(n), [
+            {"threshold": 255 - i, "precision": float(scores[n].precision[i]),
+             "recall": float(scores[n].recall[i]), "f_beta": float(scores[n].f_beta_curve[i])}
+            for i in range(len(scores[n].precision))])
 
     def _save_examples(tmp: Path) -> None:
         with open(tmp, "wb") as f:

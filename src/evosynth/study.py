@@ -196,3 +196,28 @@ def summarise(results: Mapping[str, Mapping[str, Any]], metric: str) -> list[Sum
                             statistics.stdev(values) if len(values) > 1 else math.nan,
                             len(values), statistics.fmean(float(e["reduction"]) for e in entries)))
     return rows
+
+
+def paired_differences(results: Mapping[str, Mapping[str, Any]], metric: str, task: str,
+                       method: str, baseline: str) -> list[Summary]:
+    """Per generation, the mean and sample standard deviation over seeds of ``method`` minus
+    ``baseline`` (both ``selection/mode``), each seed paired with itself (same ancestor, same
+    data order). Only seeds that both methods ran count."""
+    values: dict[int, dict[str, dict[str, float]]] = {}
+    for name, entry in results.items():
+        parts = name.split("/")
+        if len(parts) != 5 or parts[0] != task or metric not in entry:
+            continue
+        arm = f"{parts[1]}/{parts[2]}"
+        if arm in (method, baseline):
+            values.setdefault(int(parts[4][3:]), {}).setdefault(parts[3], {})[arm] = \
+                float(entry[metric])
+    rows = []
+    for g, seeds in sorted(values.items()):
+        diffs = [v[method] - v[baseline] for v in seeds.values() if method in v and baseline in v]
+        if diffs:
+            rows.append(Summary(task, f"{method} - {baseline}", g, metric, statistics.fmean(diffs),
+                                statistics.stdev(diffs) if len(diffs) > 1 else math.nan,
+                                len(diffs), math.nan))
+    return rows
+

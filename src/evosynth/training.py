@@ -14,6 +14,7 @@ cuBLAS may pick non-deterministic kernels, and :func:`train` does not call
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -37,6 +38,31 @@ from .metrics import SaliencyMetrics, SaliencyScores
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
+PRECISIONS = ("fp32", "bf16")
+
+
+def autocast(device: torch.device, precision: str):
+    """The forward pass's precision: nothing for ``fp32``, bfloat16 autocast for ``bf16``."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+
+
+class PhaseClock:
+    """Adds the wall time since the last lap to ``phases[name]`` (nothing when ``None``)."""
+
+    def __init__(self, phases: dict[str, float] | None) -> None:
+        self.phases, self.last = phases, 0.0
+
+    def start(self) -> None:
+        if self.phases is not None:
+            self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.phases is not None:
+            now = time.perf_counter()
+            self.phases[name] = self.phases.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,9 @@ class TrainConfig:
         seed: seeds initialisation-independent randomness (data order).
         device: ``auto`` (CUDA, then MPS, then CPU), or a torch device string.
         rewind_steps: for the ``rewind`` init mode, the step after which the weights are kept.
+        precision: ``fp32``, or ``bf16``: the forward pass under ``torch.autocast`` in
+            bfloat16 (CPU and CUDA), the loss, the weights, the optimizer and every metric in
+            fp32.
     """
 
     epochs: int = 5
@@ -67,6 +96,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     rewind_steps: int = 0
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         for key in ("epochs", "batch_size"):
@@ -75,6 +105,9 @@ class TrainConfig:
                 raise ValueError(f"train.{key} must be an integer >= 1, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"train.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"train.precision must be one of {PRECISIONS}, got "
+                             f"{self.precision!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"train.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         for key in ("lr", "weight_decay", "momentum"):
@@ -149,6 +182,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
           loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = saliency_loss,
           validate: Callable[[nn.Module], Mapping[str, float]] | None = None,
           on_epoch: EpochHook | None = None,
+          phases: dict[str, float] | None = None,
           ) -> TrainResult:
     """Train ``model`` in place on (input, target) pairs; dead synapses in ``masks`` stay zero.
 
@@ -157,7 +191,10 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
     ``validate(model)``, if given, scores the model (in eval mode, without gradients) after
     every epoch (training's data order has a generator of its own, so validating changes no
     training result). ``on_epoch(record)`` receives
-    every epoch's record. Returns the mean loss of every epoch, the per-epoch records and,
+    every epoch's record. ``phases``, if given, accumulates the wall time of every phase of
+    training: data, forward (with the loss), backward, optimizer, masks, validation, other
+    (``benchmarks/throughput.py`` reads it; on a GPU the phases overlap, as kernels run
+    asynchronously). Returns the mean loss of every epoch, the per-epoch records and,
     when ``config.rewind_steps`` > 0, the weights after that many steps (for the ``rewind``
     init mode).
     """
@@ -170,6 +207,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
     optimizer = _optimizer(model, config)
     scheduler = _schedule(optimizer, config, config.epochs * len(loader))
     result = TrainResult(device=str(device))
+    clock = PhaseClock(phases)
     step = 0
     model.train()
     try:
@@ -177,15 +215,23 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
                    unit="step", leave=False, mininterval=5.0)
         for epoch in range(config.epochs):
             total, count, started = 0.0, 0, time.perf_counter()
+            clock.start()
             for images, targets in loader:
                 images, targets = images.to(device), targets.to(device)
+                clock.lap("data")
                 optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model(images), targets)
+                with autocast(device, config.precision):
+                    outputs = model(images)
+                loss = loss_fn(outputs.float(), targets)   # the loss in fp32 in every precision
+                clock.lap("forward")
                 loss.backward()
+                clock.lap("backward")
                 optimizer.step()
                 scheduler.step()
+                clock.lap("optimizer")
                 if handle is not None:
                     handle.enforce()
+                    clock.lap("masks")
                 step += 1
                 if config.rewind_steps and step == config.rewind_steps:
                     result.rewind_state = {k: v.detach().cpu().clone()
@@ -194,6 +240,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
                 count += len(images)
                 bar.update(1)
                 bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+                clock.lap("other")
             result.losses.append(total / max(count, 1))
             record = {"epoch": epoch + 1, "train/loss": result.losses[-1],
                       "train/step_seconds": (time.perf_counter() - started) / len(loader)}
@@ -202,6 +249,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
                 with torch.no_grad():
                     record.update({f"val/{k}": float(v) for k, v in validate(model).items()})
                 model.train()
+                clock.lap("validation")
             result.history.append(record)
             if on_epoch is not None:
                 on_epoch(record)
