@@ -1,0 +1,285 @@
+"""DVC-native experiment records: dvc.yaml's top-level ``plots:`` on the smoke run.
+
+* ``dvc plots show --json``: every plot is there, with one series per generation;
+* ``dvc plots diff`` between the committed smoke run and one experiment on it (gen4 resynthesised
+  with another seed, ``dvc exp run -S``) shows both revisions in every plot;
+* the HTML page of ``dvc plots show`` (.dvc/config's ``plots.html_template``: .dvc/plots.html,
+  Vega, Vega-Lite and vega-embed inline) loads nothing from the network and draws every plot,
+  in headless Chromium as in tests/test_book_render.py.
+
+Needs the session fixture ``smoke`` of tests/conftest.py. Its folder is shared and is left as it
+is: these tests work in copies of it (about 40 s more for the experiment, which reruns
+generation@gen4 and evaluate only).
+"""
+
+import csv
+import functools
+import http.server
+import json
+import shutil
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import BIN, ROOT, _run, commit_project
+
+pytestmark = pytest.mark.slow
+
+GENERATIONS = [f"gen{k}" for k in range(5)]
+SYNAPSES = "Synapses per generation"
+F_BETA = "Test F-beta against synapses"
+PR = "Precision-recall curves on the test split"
+LOSS = "Training loss, every epoch"
+VAL = "Validation adaptive F-beta, every epoch"
+PLOTS = [SYNAPSES, F_BETA, PR, LOSS, VAL]
+# the dvclive record of each plot over epochs, relative to results/genK/
+EPOCH_FILES = {LOSS: "live/plots/metrics/train/loss.tsv",
+               VAL: "live/plots/metrics/val/f_beta_adaptive.tsv"}
+EXPERIMENT = "gen4-seed9"
+
+
+def _copy(work: Path, dest: Path) -> Path:
+    """A copy of the project folder ``work`` (no book build, no DVC tmp) that renders its plots
+    with the repository's offline HTML template, as the real .dvc/config says."""
+
+    def skip(folder, names):
+        folder = Path(folder)
+        if folder == work:
+            return {"_build", "study-repro.log", "dvc_plots"} & set(names)
+        if folder == work / ".dvc":
+            return {"tmp"} & set(names)
+        return set()
+
+    shutil.copytree(work, dest, symlinks=True, ignore=skip)
+    shutil.copy(ROOT / ".dvc" / "plots.html", dest / ".dvc" / "plots.html")
+    _run([BIN / "dvc", "config", "plots.html_template", "plots.html"], dest)
+    return dest
+
+
+def _json(done) -> dict:
+    report = json.loads(done.stdout)
+    assert not report.get("errors"), report["errors"]
+    assert sorted(report["data"]) == sorted(PLOTS)
+    return report["data"]
+
+
+def _spec(data: dict, title: str) -> dict:
+    """The Vega-Lite spec of plot ``title`` (one renderer per plot, a vega one)."""
+    renderers = data[title]
+    assert [r["type"] for r in renderers] == ["vega"], title
+    return renderers[0]["content"]
+
+
+def _series(spec: dict) -> Counter:
+    """Rows per (revision, file) of a spec's data."""
+    return Counter((row["rev"], row.get("filename")) for row in spec["data"]["values"])
+
+
+def _epochs(work: Path, generation: str) -> int:
+    return len(json.loads((work / "results" / generation / "summary.json").read_text())
+               ["history"])
+
+
+def _generation(filename: str) -> str:
+    """gen3 of ``gen3.csv`` or ``gen3/live/plots/metrics/train/loss.tsv``."""
+    return filename.split("/")[0].removesuffix(".csv")
+
+
+@pytest.fixture(scope="module")
+def project(smoke, tmp_path_factory):
+    work, _ = smoke
+    return _copy(work, tmp_path_factory.mktemp("plots") / "project")
+
+
+@pytest.fixture(scope="module")
+def shown(project):
+    return _json(_run([BIN / "dvc", "plots", "show", "--json"], project))
+
+
+@pytest.fixture(scope="module")
+def diffed(smoke, tmp_path_factory):
+    """``dvc plots diff HEAD <experiment> --json`` in a git copy of the smoke run, after one
+    experiment that resynthesises gen4 with another seed (generation@gen4 and evaluate rerun)."""
+    work, _ = smoke
+    repo = _copy(work, tmp_path_factory.mktemp("plots-exp") / "project")
+    # committed in the real repository; the pipeline reads requirements.lock
+    for name in ("requirements.lock", "CITATION.cff"):
+        if not (repo / name).exists():
+            shutil.copy(ROOT / name, repo / name)
+    commit_project(repo, "the smoke run")
+    run = _run([BIN / "dvc", "exp", "run", "-n", EXPERIMENT,
+                "-S", "generation.lineage.gen4.seed=9"], repo)
+    reran = {line.split("'")[1] for line in run.stdout.splitlines()
+             if line.startswith("Running stage")}
+    assert reran == {"generation@gen4", "evaluate"}, run.stdout[-3000:]
+    return _json(_run([BIN / "dvc", "plots", "diff", "HEAD", EXPERIMENT, "--json"], repo))
+
+
+# --- dvc plots show --json ---
+
+
+def test_pr_curves_one_series_per_generation(shown, project):
+    spec = _spec(shown, PR)
+    rows = {name: sum(1 for _ in csv.DictReader(
+        (project / "results" / "plots" / "pr" / name).open())) for name in
+        (f"{g}.csv" for g in GENERATIONS)}
+    assert rows == dict.fromkeys(rows, 256)  # one row per threshold of an 8-bit saliency map
+    assert _series(spec) == {("workspace", name): n for name, n in rows.items()}
+    assert spec["encoding"]["x"]["field"] == "recall"
+    assert {row["rev"] for row in spec["data"]["values"]} == {"workspace"}
+
+
+def test_synapse_bars_are_categorical_by_generation(shown):
+    spec = _spec(shown, SYNAPSES)
+    encoding = spec["encoding"]
+    assert (encoding["y"]["field"], encoding["y"]["type"]) == ("generation", "nominal")
+    assert (encoding["x"]["field"], encoding["x"]["type"]) == ("synapses", "quantitative")
+    assert spec["mark"]["type"] == "bar"
+    values = spec["data"]["values"]
+    assert [row["generation"] for row in values] == GENERATIONS
+    synapses = [int(row["synapses"]) for row in values]
+    assert all(a > b for a, b in zip(synapses, synapses[1:])), synapses  # fewer every gen
+
+
+@pytest.mark.parametrize("title", [LOSS, VAL])
+def test_training_curves_every_generation_every_epoch(shown, project, title):
+    spec = _spec(shown, title)
+    counts = _series(spec)
+    by_generation = {_generation(name): n for (_, name), n in counts.items()}
+    assert sorted(by_generation) == GENERATIONS, counts
+    assert {name for _, name in counts} == {f"{g}/{EPOCH_FILES[title]}" for g in GENERATIONS}
+    assert by_generation == {g: _epochs(project, g) for g in GENERATIONS}
+    assert spec["encoding"]["x"]["field"] == "step"
+    for g in GENERATIONS:  # steps 0..epochs-1, in order
+        steps = [int(row["step"]) for row in spec["data"]["values"]
+                 if _generation(row["filename"]) == g]
+        assert steps == list(range(by_generation[g])), (g, steps)
+
+
+def test_f_beta_plot_has_both_series(shown):
+    spec = _spec(shown, F_BETA)
+    values = spec["data"]["values"]
+    fields = Counter(row["field"] for row in values)
+    assert fields == {"f_beta_adaptive": 5, "f_beta_max": 5}
+    assert spec["encoding"]["y"]["field"] == "dvc_inferred_y_value"
+    for row in values:  # the plotted value is the series' own column
+        assert row["dvc_inferred_y_value"] == row[row["field"]]
+        assert 0 <= float(row["dvc_inferred_y_value"]) <= 1
+
+
+# --- dvc plots diff between two experiments ---
+
+
+def test_plots_diff_shows_both_revisions(diffed):
+    for title in PLOTS:
+        values = _spec(diffed, title)["data"]["values"]
+        assert {row["rev"] for row in values} == {"HEAD", EXPERIMENT}, title
+        per_rev = Counter(row["rev"] for row in values)
+        assert per_rev["HEAD"] == per_rev[EXPERIMENT], (title, per_rev)
+
+
+def test_plots_diff_pr_curves_per_generation_and_revision(diffed):
+    values = _spec(diffed, PR)["data"]["values"]
+    counts = _series(_spec(diffed, PR))
+    assert counts == {(rev, f"{g}.csv"): 256 for rev in ("HEAD", EXPERIMENT)
+                      for g in GENERATIONS}
+
+    def curve(rev, generation):
+        return [(row["recall"], row["precision"]) for row in values
+                if row["rev"] == rev and row["filename"] == f"{generation}.csv"]
+
+    # only gen4 was resynthesised: its curve is the experiment's own, the others are shared
+    for g in GENERATIONS[:-1]:
+        assert curve("HEAD", g) == curve(EXPERIMENT, g), g
+    assert curve("HEAD", "gen4") != curve(EXPERIMENT, "gen4")
+
+
+# --- the HTML page, offline, in headless Chromium ---
+
+_RENDERED = """async (count) => {
+    const deadline = Date.now() + 30000;
+    const drawn = () => document.querySelectorAll('.vega-embed .marks').length;
+    while (drawn() < count && Date.now() < deadline)
+        await new Promise(done => setTimeout(done, 100));
+    return {
+        divs: [...document.querySelectorAll('body > div[id]')].map(div => ({
+            id: div.id,
+            marks: div.querySelectorAll('.vega-embed .marks').length,
+            width: (div.querySelector('.vega-embed .marks') || {}).clientWidth || 0,
+        })),
+        scripts: [...document.scripts].map(s => s.src).filter(Boolean),
+        vega: typeof vegaEmbed,
+    };
+}"""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="renders with Debian's Chromium (/usr/bin/chromium): Linux only")
+def test_plots_page_renders_offline(project, tmp_path_factory):
+    from test_book_render import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
+
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install "
+                    f"chromium; bash scripts/setup.sh does it as root or with sudo)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the Python package playwright is missing: pip install -e '.[test]'")
+
+    out = tmp_path_factory.mktemp("plots-html")
+    _run([BIN / "dvc", "plots", "show", "-o", str(out)], project)
+    page_html = (out / "index.html").read_text()
+    assert "cdn.jsdelivr.net" not in page_html and "<script src" not in page_html
+
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    blocked, failed, errors, console = [], [], [], []
+
+    def guard(route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("data", "blob") or (url.scheme in ("http", "https")
+                                              and url.hostname in LOCAL_HOSTS):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    try:
+        with sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                tmp_path_factory.mktemp("chromium-profile"), executable_path=str(CHROMIUM),
+                headless=True, args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900},
+                service_workers="block")
+            try:
+                context.route("**/*", guard)
+                context.on("response", lambda r: r.status >= 400 and failed.append(
+                    f"{r.status} {r.url}"))
+                page = context.new_page()
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.on("console", lambda m: m.type == "error" and console.append(m.text))
+                page.goto(f"http://127.0.0.1:{server.server_port}/index.html",
+                          wait_until="load")
+                shown = page.evaluate(_RENDERED, len(PLOTS))
+            finally:
+                context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert blocked == [], "the plots page tried to reach the network"
+    assert failed == [] and errors == [] and console == []
+    assert shown["scripts"] == [] and shown["vega"] == "function"
+    ids = {title.translate({ord(c): "_" for c in " ,"}) for title in PLOTS}  # dvc_render's
+    assert {div["id"] for div in shown["divs"]} == ids
+    for div in shown["divs"]:  # one drawn Vega view per plot
+        assert div["marks"] == 1 and div["width"] > 0, div
