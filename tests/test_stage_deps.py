@@ -1,0 +1,92 @@
+"""Every DVC stage lists exactly the evosynth code it runs: the modules its notebook (or
+``python -m evosynth``) imports, followed through the package's own imports (any import
+statement counts, also one inside a function)."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "evosynth"
+
+
+def _file(module: str) -> Path | None:
+    path = SRC.joinpath(*module.split(".")[1:])
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py"
+    return None
+
+
+def _imports(tree: ast.AST, package: str) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "evosynth"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module.split(".")[0] != "evosynth":
+                continue
+            found.add(module)
+            found |= {f"{module}.{a.name}" for a in node.names if _file(f"{module}.{a.name}")}
+    return found
+
+
+def _closure(start: set[str]) -> set[Path]:
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        parts = todo.pop().split(".")
+        for i in range(1, len(parts) + 1):   # importing a.b.c runs a and a.b too
+            module = ".".join(parts[:i])
+            path = _file(module)
+            if module in seen or path is None:
+                continue
+            seen.add(module)
+            package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+            todo.extend(_imports(ast.parse(path.read_text()), package))
+    return {_file(m) for m in seen}
+
+
+def _code_of(cmd: str) -> set[Path]:
+    notebook = re.search(r"papermill .*?(notebooks/\S+\.ipynb)", cmd)
+    if notebook:
+        cells = json.loads((ROOT / notebook.group(1)).read_text())["cells"]
+        source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        start = _imports(ast.parse(source), "")
+    elif "python -m evosynth" in cmd:
+        start = {"evosynth.__main__"}
+    else:
+        pytest.fail(f"stage command runs no notebook and no evosynth command: {cmd}")
+    return _closure(start)
+
+
+def _stages():
+    for dvc_file in ("dvc.yaml", "beyond/dvc.yaml"):
+        for name, stage in yaml.safe_load((ROOT / dvc_file).read_text())["stages"].items():
+            body = stage.get("do", stage)
+            yield f"{dvc_file}:{name}", body["cmd"], [str(d) for d in body.get("deps", [])]
+
+
+@pytest.mark.parametrize("name,cmd,deps", list(_stages()), ids=lambda v: str(v)[:40])
+def test_stage_lists_exactly_its_code(name, cmd, deps):
+    code = {p.relative_to(ROOT).as_posix() for p in _code_of(cmd)}
+    listed = [d for d in deps if d.startswith("src/")]
+    covered = {c for c in code if any(c == d or c.startswith(d.rstrip("/") + "/")
+                                      for d in listed)}
+    assert sorted(code - covered) == [], f"{name}: deps miss modules it imports"
+    unused = [d for d in listed if not any(c == d or c.startswith(d.rstrip("/") + "/")
+                                           for c in code)]
+    assert unused == [], f"{name}: deps list code it never imports"
+    if any(d.startswith("notebooks/") for d in deps) or "papermill" in cmd:
+        notebook = re.search(r"(notebooks/\S+\.ipynb)", cmd).group(1)
+        assert notebook in deps, f"{name}: its notebook is not a dependency"
