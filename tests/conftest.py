@@ -55,8 +55,8 @@ def _run(args, cwd, check=True):
     return done
 
 
-PIPELINE = ("dvc.yaml", "data.dvc", "notebooks", "src")
-BOOK = ("_config.yml", "_toc.yml", "book", "beyond", "benchmarks")
+PIPELINE = ("dvc.yaml", "data.dvc", "notebooks", "src", "requirements.lock")
+BOOK = ("_config.yml", "_toc.yml", "book", "beyond", "benchmarks", "CITATION.cff")
 
 
 def copy_project(work: Path, names=PIPELINE) -> Path:

@@ -73,7 +73,7 @@ def test_run_statement_names_commit_machine_capability_and_lock(tmp_path):
     machines = artifact.lineage_machines(tmp_path)
     assert list(machines) == ["gen0", "gen1", "gen2", "gen10"]
     text = artifact.run_statement(machines)
-    assert "(gen0–gen10)" in text and "`0123456789`" in text
+    assert "(gen0–gen10): code of commit `0123456789`" in text
     assert "Xeon (PyTorch CPU capability AVX512, 2 threads, GPU: none)" in text
     assert "between 2026-11-28T14:00:00Z and 2026-11-28T14:02:00Z" in text
     assert f"`{'ab' * 6}`" in text and " for gen" not in text
@@ -102,7 +102,14 @@ def test_notebook_and_experiment_statements(tmp_path):
         "start_time": "2026-11-25T12:53:35.5+00:00", "end_time": "2026-11-25T13:09:26.4+00:00"}}}))
     text = artifact.notebook_statement([notebook])
     assert "`study_x` 2026-11-25T12:53:35–2026-11-25T13:09:26 UTC" in text
-    assert "not recorded" in text
+    assert "of `study_x` were not recorded" in text
+    recorded = tmp_path / "study_y.ipynb"
+    recorded.write_text(json.dumps({"metadata": {}, "cells": [{"outputs": [{
+        "metadata": {"scrapbook": {"name": artifact.MACHINE_GLUE}},
+        "data": {"application/papermill.record/text/plain": repr(MACHINE)}}]}]}))
+    text = artifact.notebook_statement([recorded])
+    assert "Where: (study_y): code of commit `0123456789`" in text
+    assert "AVX512" in text and "not recorded" not in text
     experiments = tmp_path / "experiments.json"
     experiments.write_text(json.dumps([
         {"rev": "workspace", "experiments": None},

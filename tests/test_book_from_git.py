@@ -69,8 +69,8 @@ def check_builds_from_git(project: Path) -> None:
         values = metrics[generation]
         expected = [f"{values['reduction']:.1f}×", f"{values['f_beta_adaptive']:.3f}",
                     f"{values['f_beta_max']:.3f}"]
-        shown = [row for row in rows if row and row[0].split()[0] == generation
-                 and len(row) == 5]
+        shown = [row for row in rows
+                 if len(row) == 5 and row[0].split()[:1] == [generation]]
         assert shown, f"no row for {generation} in the Results page's table"
         assert shown[0][2:] == expected, (f"{generation}: the Results page shows {shown[0][2:]}"
                                           f", results/metrics.json holds {expected}")

@@ -269,7 +269,7 @@ def test_plots_page_renders_offline(project, tmp_path_factory):
                 page.on("console", lambda m: m.type == "error" and console.append(m.text))
                 page.goto(f"http://127.0.0.1:{server.server_port}/index.html",
                           wait_until="load")
-                shown = page.evaluate(_RENDERED, len(PLOTS))
+                drawn = page.evaluate(_RENDERED, len(PLOTS))
             finally:
                 context.close()
     finally:
@@ -278,8 +278,8 @@ def test_plots_page_renders_offline(project, tmp_path_factory):
 
     assert blocked == [], "the plots page tried to reach the network"
     assert failed == [] and errors == [] and console == []
-    assert shown["scripts"] == [] and shown["vega"] == "function"
+    assert drawn["scripts"] == [] and drawn["vega"] == "function"
     ids = {title.translate({ord(c): "_" for c in " ,"}) for title in PLOTS}  # dvc_render's
-    assert {div["id"] for div in shown["divs"]} == ids
-    for div in shown["divs"]:  # one drawn Vega view per plot
+    assert {div["id"] for div in drawn["divs"]} == ids
+    for div in drawn["divs"]:  # one drawn Vega view per plot
         assert div["marks"] == 1 and div["width"] > 0, div

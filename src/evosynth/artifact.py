@@ -10,6 +10,7 @@ default pipeline's ``dvc.lock`` holds, its results were made from another run.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -115,33 +116,57 @@ def run_statement(machines: Mapping[str, Mapping[str, Any]]) -> str:
         for (cpu, cap, threads, gpu), gens in groups.items())
     first = machines[names[0]]
     locks = sorted({str(m.get("lock_sha256", "none"))[:12] for m in machines.values()})
-    code = ", ".join(f"`{c[:10]}`" + (" (with uncommitted changes)" if c.endswith("+dirty")
-                                      else "") if c != "unknown" else "an unrecorded commit"
-                     for c in commits)
+    code = ", ".join(f"commit `{c[:10]}`" + (" (with uncommitted changes)"
+                                             if c.endswith("+dirty") else "")
+                     if c != "unknown" else "an unrecorded commit" for c in commits)
     when = (f"finished between {finished[0]} and {finished[-1]}" if len(finished) > 1
             else f"finished {finished[0]}" if finished else "at an unrecorded time")
-    return (f"**The run shown here** ({_join(names)}): code at commit {code}, {when}, on "
+    return (f"**The run shown here** ({_join(names)}): code of {code}, {when}, on "
             f"{where}; Python {first.get('python', '?')}, PyTorch {first.get('torch', '?')}, "
             f"NumPy {first.get('numpy', '?')}, environment lock (`requirements.lock`) sha256 "
             + ", ".join(f"`{h}`" for h in locks) + ".")
 
 
+#: The glue key under which a stage notebook records its machine (the dict of
+#: :func:`evosynth.provenance.machine_summary`, glued as its Python repr).
+MACHINE_GLUE = "run_machine"
+
+
+def glued_machine(notebook: dict[str, Any]) -> dict[str, Any] | None:
+    """The machine record a stage notebook glued as :data:`MACHINE_GLUE`, if it did."""
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("scrapbook", {}).get("name") == MACHINE_GLUE:
+                value = ast.literal_eval(output["data"]["application/papermill.record/text/plain"])
+                return json.loads(value) if isinstance(value, str) else dict(value)
+    return None
+
+
 def notebook_statement(notebooks: Sequence[str | os.PathLike[str]]) -> str:
-    """One Markdown paragraph for results whose run left no machine record (the study's):
-    when papermill ran each executed notebook, from the notebooks' own metadata."""
-    spans = []
+    """One Markdown paragraph for results of executed notebooks (the study's): when papermill
+    ran each, from its metadata, and where, from the machine record it glued (if any)."""
+    spans, machines = [], {}
     for path in notebooks:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: executed notebook not found")
-        meta = json.loads(path.read_text()).get("metadata", {}).get("papermill", {})
+        notebook = json.loads(path.read_text())
+        meta = notebook.get("metadata", {}).get("papermill", {})
         start, end = str(meta.get("start_time", "?"))[:19], str(meta.get("end_time", "?"))[:19]
         spans.append(f"`{path.stem}` {start}–{end} UTC")
-    return ("**The run shown here**: executed by papermill " + "; ".join(spans) + ". The "
-            "machine, its PyTorch CPU capability and the code's commit were not recorded by "
-            "this run (it predates the run records of the training summaries); `dvc repro "
-            "beyond/dvc.yaml` reruns it, and `beyond/dvc.lock` holds the hashes of the code "
-            "and data it read.")
+        machine = glued_machine(notebook)
+        if machine is not None:
+            machines[path.stem] = machine
+    text = "**The run shown here**: executed by papermill " + "; ".join(spans) + "."
+    if machines:
+        text += " " + run_statement(machines).replace("**The run shown here** ", "Where: ", 1)
+    if len(machines) < len(spans):
+        text += (" The machine, its PyTorch CPU capability and the code's commit of "
+                 + ", ".join(f"`{Path(p).stem}`" for p in notebooks
+                             if Path(p).stem not in machines)
+                 + " were not recorded (the notebook glued no machine record); "
+                 "`beyond/dvc.lock` holds the hashes of the code and data the run read.")
+    return text
 
 
 def experiments_statement(path: str | os.PathLike[str]) -> str:
