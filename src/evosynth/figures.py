@@ -236,14 +236,15 @@ def synthesis_process(masks: Mapping[str, Mapping[str, torch.Tensor]], layer: st
     if layer is None:
         first = masks[names[0]]
         layer = max(first, key=lambda n: first[n].numel())
-    fig, axes = plt.subplots(1, len(names), figsize=(2.2 * len(names), 2.7), squeeze=False)
+    fig, axes = plt.subplots(1, len(names), figsize=(2.0 * len(names) + 1.2, 2.9),
+                             squeeze=False)
     for ax, name in zip(axes[0], names):
         mask = masks[name][layer]
         pairs = mask.reshape(mask.shape[0], mask.shape[1], -1).float().mean(dim=2)
         pairs = pairs[:max_channels, :max_channels].numpy()
         image = ax.imshow(pairs, cmap="Greens", vmin=0, vmax=1, interpolation="nearest")
         alive, total = int(mask.sum()), mask.numel()
-        ax.set_title(f"{name}\n{alive:,} synapses ({100 * alive / total:.1f}%)", fontsize=9)
+        ax.set_title(f"{name}: {100 * alive / total:.1f}%\nalive", fontsize=9)
         ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
     axes[0, 0].set_ylabel("output neuron")
     for ax in axes[0]:
@@ -262,7 +263,10 @@ def study_curves(summaries: Sequence[Any], metrics: Mapping[str, str]) -> Figure
     metric its panel shows.
     """
     tasks = list(metrics)
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.8), squeeze=False)
+    cols = min(2, len(tasks))          # two panels a row: readable at the book's column width
+    rows = -(-(len(tasks) + 1) // cols) if len(tasks) > 1 else 1   # + a cell for the legend
+    fig, grid = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.4 * rows), squeeze=False)
+    axes = [list(grid.flat)]
     methods = sorted({s.method for s in summaries})
     colours = dict(zip(methods, sns.color_palette("colorblind", len(methods))))
     for ax, task in zip(axes[0], tasks):
@@ -282,9 +286,15 @@ def study_curves(summaries: Sequence[Any], metrics: Mapping[str, str]) -> Figure
         ax.set_ylabel(metrics[task].replace("_", " "))
         ax.set_title(task)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
-               frameon=False, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    spare = axes[0][len(tasks):]
+    for ax in spare:
+        ax.axis("off")
+    if spare:
+        spare[0].legend(handles, labels, loc="center", fontsize=9, frameon=False)
+    else:
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
+                   frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout()
     return fig
 
 
