@@ -128,7 +128,7 @@ def figure(report: dict) -> plt.Figure:
 def table(report: dict) -> str:
     peaks = report["peaks"]
     lines = ["| network | precision | ms/step | GFLOP/s | of fp32 peak | of bf16 peak | "
-             "epoch (s) | of which conv arithmetic (forward+backward) |",
+             "epoch (s) | forward + backward share of the epoch |",
              "|---|---|---|---|---|---|---|---|"]
     for r in report["runs"]:
         epoch = sum(r["epoch_profile"].values())

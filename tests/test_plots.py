@@ -217,15 +217,10 @@ _RENDERED = """async (count) => {
 }"""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="renders with Debian's Chromium (/usr/bin/chromium): Linux only")
 def test_plots_page_renders_offline(project, tmp_path_factory):
-    from test_book_render import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS
+    from test_book_render import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _QuietHandler
 
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install "
