@@ -82,6 +82,10 @@ def smoke(tmp_path_factory):
     shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
     # the committed F(E) sweep (dvc experiments, not a stage) that the book's chapter shows
     shutil.copytree(ROOT / "results" / "sweep", work / "results" / "sweep")
+    # the committed run's reproduction check and metrics diff (made by hand after a run,
+    # python -m evosynth verify / dvc metrics diff), which the Reproducibility page includes
+    for name in ("reproduction.md", "reproduction_metrics_diff.md"):
+        shutil.copy(ROOT / "results" / name, work / "results" / name)
     _run([BIN / "dvc", "init", "--no-scm", "-q"], work)
     _run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)
     first = _run([BIN / "dvc", "repro"], work)
