@@ -87,9 +87,10 @@ def test_the_checks_catch_each_fault(tmp_path):
     image = next(png.glob("*.png"))
     (tmp_path / "a.png").write_bytes(image.read_bytes())
     page = "<html><head><title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"
-    (tmp_path / "one.html").write_text(page.format(title="Same", body='<img src="a.png"><img src="a.png">'))
+    img = '<img src="a.png" width="100">'
+    (tmp_path / "one.html").write_text(page.format(title="Same", body=img + img))
     (tmp_path / "two.html").write_text(page.format(title="Same", body='<div style="width:2000px">wide</div>'))
-    (tmp_path / "three.html").write_text(page.format(title="Fine", body='<img src="a.png">'))
+    (tmp_path / "three.html").write_text(page.format(title="Fine", body=img))
     faults = _faults(_layouts(tmp_path, ["one.html", "two.html", "three.html"], tmp_path / "p"))
     assert any("one.html: title 'Same'" in f for f in faults)
     assert any("two.html: title 'Same'" in f for f in faults)

@@ -71,4 +71,8 @@ def test_study_outputs_and_status(smoke):
                            work).stdout) == {}
     again = _run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work)
     assert "Running stage" not in again.stdout
-    assert "beyond.json" in _run([BIN / "dvc", "metrics", "show"], work).stdout
+    shown = _run([BIN / "dvc", "metrics", "show", "--json"], work).stdout
+    workspace = next(iter(json.loads(shown).values()))["data"]   # the one revision shown
+    summary = workspace["results/beyond_summary.json"]["data"]
+    assert set(summary) == set(study["tasks"])          # the small summary metric, per task
+    assert "results/beyond.json" not in shown           # the full results: a plain output
