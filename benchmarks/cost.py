@@ -26,13 +26,14 @@ from pathlib import Path
 
 import torch
 
+from evosynth.atomic import atomic_write, write_json
 from evosynth.config import load_params
-from evosynth.cost import (count_flops, count_flops_nonzero, count_parameters, dense_bytes,
-                           measure_latency, sparse_bytes)
-from evosynth.io import atomic_write, write_json
+from evosynth.cost import (count_flops, count_flops_nonzero, dense_bytes, measure_latency,
+                           sparse_bytes)
+from evosynth.genetics import count_parameters
 from evosynth.paths import Paths
 from evosynth.provenance import machine_summary
-from evosynth.training import load_checkpoint, load_network
+from evosynth.checkpoints import load_checkpoint, load_network
 
 MODES = {"unstructured": ("generation", None), "structured": ("structured", "structured")}
 

@@ -35,11 +35,11 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 from evosynth import ConstantEnvironment, Masks, SaliencyNet, synthesize  # noqa: E402
 from evosynth.config import load_params  # noqa: E402
 from evosynth.data import SaliencySet  # noqa: E402
-from evosynth.io import atomic_write, write_json  # noqa: E402
+from evosynth.atomic import atomic_write, write_json  # noqa: E402
 from evosynth.paths import Paths  # noqa: E402
 from evosynth.provenance import machine_summary  # noqa: E402
-from evosynth.training import (evaluate, load_checkpoint, load_network,  # noqa: E402
-                               saliency_loss, save_checkpoint, train)
+from evosynth.checkpoints import load_checkpoint, load_network, save_checkpoint  # noqa: E402
+from evosynth.training import evaluate, saliency_loss, train  # noqa: E402
 
 OUT = Path("benchmarks/results")
 PHASES = ("data", "forward", "backward", "optimizer", "masks", "validation", "other",

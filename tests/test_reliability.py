@@ -34,10 +34,14 @@ import torch
 import yaml
 from PIL import Image
 
-from evosynth import DataError, SaliencySet, load_checkpoint, save_checkpoint, stages
+from evosynth import DataError, SaliencySet, load_checkpoint, save_checkpoint
+from evosynth.stages.ancestor import ancestor
+from evosynth.stages.evaluate import evaluate
+from evosynth.stages.generation import generation
+from evosynth.stages.prepare import prepare
 from evosynth.checks import check_data, check_setup
 from evosynth.config import ParamsError, parse_params
-from evosynth.io import stale_temp_files, write_json
+from evosynth.atomic import stale_temp_files, write_json
 from evosynth.paths import Paths
 
 from conftest import copy_project
@@ -123,7 +127,7 @@ def test_prepare_stage_checks_data_paths_before_any_work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     params = parse_params(_tiny(dataset="fashion-composite", raw="no/such/raw"))
     with pytest.raises(ParamsError, match=r"prepare\.raw = 'no/such/raw'"):
-        stages.prepare(params, Paths(tmp_path))
+        prepare(params, Paths(tmp_path))
     assert not (tmp_path / "data").exists()
 
 
@@ -143,7 +147,7 @@ def test_bad_file_in_a_later_split_fails_prepare_without_writing_any_split(tmp_p
     params = parse_params(_tiny(dataset="folder", folder={"root": str(tmp_path / "set")}))
     paths = Paths(tmp_path / "out")
     with pytest.raises(DataError, match=r"f\.png: not a readable mask"):
-        stages.prepare(params, paths)
+        prepare(params, paths)
     assert not paths.prepared.exists() or list(paths.prepared.iterdir()) == []
 
 
@@ -276,16 +280,19 @@ def test_dvc_repro_killed_mid_training_restarts_the_stage_cleanly(tmp_path):
 def _run_lineage(root: Path, data: dict) -> dict:
     params = parse_params(data)
     paths = Paths(root)
-    stages.prepare(params, paths)
-    stages.ancestor(params, paths, progress=False)
-    stages.generation(params, "gen1", paths, progress=False)
-    stages.evaluate(params, paths)
+    prepare(params, paths)
+    ancestor(params, paths, progress=False)
+    generation(params, "gen1", paths, progress=False)
+    evaluate(params, paths)
     summary = json.loads(paths.summary("gen1").read_text())
     return {"gen0": load_checkpoint(paths.network("gen0")),
             "gen1": load_checkpoint(paths.network("gen1")),
             # wall times differ from run to run; every other number must not
             "summary": {k: v for k, v in summary.items()
-                        if k not in ("train_seconds", "machine", "history")},
+                        if k not in ("train_seconds", "train_seconds_population", "machine",
+                                     "history", "candidates")},
+            "candidates": [{k: v for k, v in c.items() if k != "train_seconds"}
+                           for c in summary["candidates"]],
             "history": [{k: v for k, v in epoch.items() if k != "train/step_seconds"}
                         for epoch in summary["history"]],
             "metrics": paths.metrics.read_text()}
@@ -302,6 +309,7 @@ def test_same_seeds_give_bit_identical_runs_and_another_seed_another_offspring(t
         assert _same_tensors(first[name]["model"], second[name]["model"])
         assert _same_tensors(first[name]["masks"], second[name]["masks"])
     assert first["summary"] == second["summary"]        # losses, val scores, factor, counts
+    assert first["candidates"] == second["candidates"]
     assert first["history"] == second["history"]        # every epoch's loss and val scores
     assert first["metrics"] == second["metrics"]        # test scores, to the last digit
 

@@ -1,6 +1,7 @@
 """Every DVC stage lists exactly the evosynth code it runs: the modules its notebook (or
-``python -m evosynth``) imports, followed through the package's own imports (any import
-statement counts, also one inside a function)."""
+``python -m evosynth COMMAND``: ``__main__`` and the command's module) imports, followed
+through the package's own imports (any import statement counts, also one inside a
+function)."""
 
 import ast
 import json
@@ -64,7 +65,9 @@ def _code_of(cmd: str) -> set[Path]:
         source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         start = _imports(ast.parse(source), "")
     elif "python -m evosynth" in cmd:
-        start = {"evosynth.__main__"}
+        from evosynth.__main__ import COMMANDS
+        command = cmd.split("python -m evosynth", 1)[1].split()[0]
+        start = {"evosynth.__main__", "evosynth.config", COMMANDS[command]}
     else:
         pytest.fail(f"stage command runs no notebook and no evosynth command: {cmd}")
     return _closure(start)

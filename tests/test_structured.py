@@ -18,7 +18,7 @@ from evosynth.cost import (count_flops, count_flops_nonzero, count_parameters, d
 from evosynth.genetics import (BudgetEnvironment, Masks, cluster_probabilities,
                                cluster_strengths, count_clusters, shrink, synthesize_clusters)
 from evosynth.paths import Paths
-from evosynth.training import load_checkpoint, load_network, save_checkpoint
+from evosynth.checkpoints import load_checkpoint, load_network, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -219,7 +219,7 @@ def test_second_lineage_paths_share_the_ancestor():
 # -- population and selection, end to end on a tiny network -------------------------------------
 @pytest.fixture
 def tiny_run(tmp_path):
-    from evosynth import stages
+    from evosynth.stages.ancestor import ancestor
     from evosynth.synthetic import make_shapes
     for i, split in enumerate(("train", "val", "test")):
         make_shapes(24, 16, seed=i).save(tmp_path / "data" / "prepared" / f"{split}.npz")
@@ -238,14 +238,14 @@ def tiny_run(tmp_path):
                            "train": train, "lineage": lineage, "population": 2}}
     params = parse_params(data)
     paths = Paths(tmp_path)
-    stages.ancestor(params, paths, progress=False)
+    ancestor(params, paths, progress=False)
     return params, paths, tmp_path
 
 
 def test_population_keeps_the_fittest_on_validation(tiny_run):
-    from evosynth import stages
+    from evosynth.stages.generation import generation
     params, paths, _ = tiny_run
-    result = stages.generation(params, "gen1", paths, progress=False)
+    result = generation(params, "gen1", paths, progress=False)
     s = result.summary
     assert len(s["candidates"]) == 3 and s["population"] == 3
     assert s["candidates"][0]["seed"] == 1  # candidate 0 is the lineage entry's seed
@@ -258,16 +258,15 @@ def test_population_keeps_the_fittest_on_validation(tiny_run):
 
 
 def test_structured_lineage_writes_smaller_networks_and_metrics(tiny_run):
-    from evosynth import evolution
+    from evosynth.stages.beyond import lineage_metrics
+    from evosynth.stages.generation import generation
     params, root_paths, tmp = tiny_run
-    paths = evolution.lineage_paths("structured", root_paths)
     for name in ("gen1", "gen2"):
-        result = evolution.generation(params, name, paths, progress=False,
-                                      section_name="structured")
+        result = generation(params, name, root_paths, progress=False, section="structured")
         assert result.summary["mode"] == "structured"
         assert result.summary["parameters"] < result.summary["parent_parameters"]
     assert (tmp / "models" / "structured" / "gen2" / "network.pt").is_file()
-    rows = evolution.lineage_metrics(params, "structured", "darwin-structured",
+    rows = lineage_metrics(params, "structured", "darwin-structured",
                                      tmp / "results" / "structured.json", root_paths)
     assert list(rows) == [f"saliency-default/darwin-structured/inherit/seed0/gen{k}"
                           for k in range(3)]
@@ -275,7 +274,7 @@ def test_structured_lineage_writes_smaller_networks_and_metrics(tiny_run):
         "synapses", "reduction", "f_beta_adaptive", "f_beta_max", "mae"}
     assert rows["saliency-default/darwin-structured/inherit/seed0/gen2"]["reduction"] > 1
     with pytest.raises(ParamsError, match="no lineage section 'evaluate'"):
-        evolution.section(params, "evaluate")
+        params.lineage_section("evaluate")
 
 
 # -- cost -------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from .genetics import (INIT_MODES, BudgetEnvironment, ConstantEnvironment, Envir
 from .metrics import SaliencyMetrics, SaliencyScores, saliency_scores
 from .models import PRESETS, SaliencyNet, SaliencyNetConfig, build_model
 from .synthetic import CompositeConfig, make_fashion_composite, make_shapes
-from .training import (TrainConfig, TrainResult, evaluate, load_checkpoint, predict,
-                       save_checkpoint, select_device, train)
+from .checkpoints import load_checkpoint, save_checkpoint
+from .training import TrainConfig, TrainResult, evaluate, predict, select_device, train
 
 # The version lives in pyproject.toml only; CITATION.cff repeats it (tests/test_citation.py checks).
 try:

@@ -6,12 +6,10 @@ import os
 from pathlib import Path
 
 from .config import ParamsError, PrepareParams, load_params
-from .data import DataError, load_folder
+from .data import SPLITS, DataError, load_folder
 from .genetics import Masks
 from .models import SaliencyNet
 from .raw import FASHION_FILES
-
-SPLITS = ("train", "val", "test")
 
 
 def check_data(prepare: PrepareParams, source: str = "params.yaml", read: bool = False) -> str:

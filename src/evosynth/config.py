@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError,
+                      model_validator)
 
-from .genetics import BudgetEnvironment, ConstantEnvironment, Environment
+from .classifiers import CLASSIFIERS
+from .genetics import INIT_MODES, NORMALIZATIONS, BudgetEnvironment, ConstantEnvironment, Environment
+from .lineage import SYNTHESIS_MODES, Recipe
 from .models import SaliencyNetConfig
+from .study import METHODS, check_methods
 from .synthetic import CompositeConfig
-from .training import TrainConfig
+from .training import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
 
 # Scalars are strict (no "3" -> 3 or 2.5 -> 2 coercion); YAML lists are accepted for tuples.
-Int = Annotated[int, Field(strict=True)]
-Float = Annotated[float, Field(strict=True)]
+# Every allowed word comes from the registry that implements it (INIT_MODES, OPTIMIZERS, ...).
 Bool = Annotated[bool, Field(strict=True)]
 Str = Annotated[str, Field(strict=True)]
 PositiveInt = Annotated[int, Field(strict=True, ge=1)]
@@ -87,33 +90,45 @@ class PrepareParams(_Section):
 
 
 class ModelParams(_Section):
-    """The ancestor's architecture (see :class:`evosynth.models.SaliencyNetConfig`)."""
+    """The ancestor's architecture (see :class:`evosynth.models.SaliencyNetConfig`, which
+    checks the values)."""
 
-    widths: tuple[PositiveInt, ...] = (16, 32, 64)
-    bottleneck_width: PositiveInt = 128
-    bottleneck_layers: Count = 2
-    convs_per_stage: PositiveInt = 1
+    widths: tuple[StrictInt, ...] = (16, 32, 64)
+    bottleneck_width: StrictInt = 128
+    bottleneck_layers: StrictInt = 2
+    convs_per_stage: StrictInt = 1
     batch_norm: Bool = True
-    patch: PositiveInt = 1
-    head_kernel: Literal[1, 3] = 1
+    patch: StrictInt = 1
+    head_kernel: StrictInt = 1
+
+    @model_validator(mode="after")
+    def _valid(self) -> ModelParams:
+        self.to_config()
+        return self
 
     def to_config(self) -> SaliencyNetConfig:
         return SaliencyNetConfig(**self.model_dump())
 
 
 class TrainParams(_Section):
-    """Training of one network (see :class:`evosynth.training.TrainConfig`)."""
+    """Training of one network (see :class:`evosynth.training.TrainConfig`, which checks the
+    values)."""
 
-    epochs: PositiveInt = 5
-    batch_size: PositiveInt = 32
-    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
-    lr: Annotated[float, Field(strict=True, gt=0)] = 1e-3
-    weight_decay: Annotated[float, Field(strict=True, ge=0)] = 0.0
-    momentum: Annotated[float, Field(strict=True, ge=0, lt=1)] = 0.9
-    schedule: Literal["constant", "cosine", "step"] = "cosine"
+    epochs: StrictInt = 5
+    batch_size: StrictInt = 32
+    optimizer: Literal[OPTIMIZERS] = "adam"
+    lr: StrictFloat = 1e-3
+    weight_decay: StrictFloat = 0.0
+    momentum: StrictFloat = 0.9
+    schedule: Literal[SCHEDULES] = "cosine"
     seed: Seed = 0
     device: Str = "auto"
-    precision: Literal["fp32", "bf16"] = "fp32"
+    precision: Literal[PRECISIONS] = "fp32"
+
+    @model_validator(mode="after")
+    def _valid(self) -> TrainParams:
+        self.to_config()
+        return self
 
     def to_config(self, rewind_steps: int = 0) -> TrainConfig:
         return TrainConfig(rewind_steps=rewind_steps, **self.model_dump())
@@ -150,10 +165,12 @@ class EnvironmentParams(_Section):
             return ConstantEnvironment(self.factor)
         return BudgetEnvironment(keep_fraction=self.keep_fraction)
 
-    def describe(self) -> str:
+    def describe(self, unit: str = "synapses") -> str:
+        """In words: ``constant F(E) = 0.5``, ``budget: expected 33% of the parent's synapses``
+        (``unit``: ``filters`` for a structured lineage)."""
         if self.kind == "constant":
             return f"constant F(E) = {self.factor}"
-        return f"budget: expected {self.keep_fraction:.0%} of the parent's synapses"
+        return f"budget: expected {self.keep_fraction:.0%} of the parent's {unit}"
 
 
 class OffspringParams(_Section):
@@ -169,24 +186,16 @@ class OffspringParams(_Section):
 class GenerationParams(_Section):
     """``generation``: synthesis and newborn training of every offspring generation."""
 
-    normalization: Literal["layer", "global"] = "layer"
-    init: Literal["newborn", "inherit", "rewind"] = "newborn"
+    normalization: Literal[NORMALIZATIONS] = "layer"
+    init: Literal[tuple(INIT_MODES)] = "newborn"
     train: TrainParams = TrainParams()
     lineage: dict[str, OffspringParams]
     # unstructured: every synapse drawn (the paper); structured: every filter drawn, offspring
     # are smaller dense networks (evosynth.genetics.clusters), and `normalization` and each
     # environment apply to filters.
-    mode: Literal["unstructured", "structured"] = "unstructured"
+    mode: Literal[SYNTHESIS_MODES] = "unstructured"
     # Offspring synthesized and trained per generation; the best on the validation split lives.
     population: PositiveInt = 1
-
-    @model_validator(mode="after")
-    def _structured_init(self) -> GenerationParams:
-        if self.mode == "structured" and self.init == "rewind":
-            raise ValueError("init 'rewind' is not available with mode 'structured' (the "
-                             "ancestor's early weights have the ancestor's shape); use inherit "
-                             "or newborn")
-        return self
 
     @model_validator(mode="after")
     def _consecutive(self) -> GenerationParams:
@@ -200,6 +209,8 @@ class GenerationParams(_Section):
             if self.lineage[name].parent != f"gen{k - 1}":
                 raise ValueError(f"lineage.{name}.parent must be 'gen{k - 1}', got "
                                  f"{self.lineage[name].parent!r}")
+        for name in self.lineage:   # the lineage engine's own checks, once
+            self.recipe(name)
         return self
 
     @property
@@ -210,6 +221,17 @@ class GenerationParams(_Section):
         """The training of generation ``name``: ``train`` with the lineage's epochs, if set."""
         epochs = self.lineage[name].epochs
         return self.train if epochs is None else self.train.model_copy(update={"epochs": epochs})
+
+    def recipe(self, name: str) -> Recipe:
+        """How generation ``name`` is made (:class:`evosynth.lineage.Recipe`)."""
+        if name not in self.lineage:
+            raise ValueError(f"generation {name!r} is not in the lineage "
+                             f"({', '.join(self.lineage)})")
+        spec = self.lineage[name]
+        return Recipe(environment=spec.environment.build(), seed=spec.seed,
+                      train=self.train_for(name).to_config(), init=self.init,
+                      normalization=self.normalization, mode=self.mode,
+                      population=self.population)
 
 
 class EvaluateParams(_Section):
@@ -222,7 +244,7 @@ class EvaluateParams(_Section):
 class StudyTaskParams(_Section):
     """One task of the study: which network, how much data, how it is trained."""
 
-    network: Literal["saliency", "lenet5", "resnet"]
+    network: Literal[("saliency", *CLASSIFIERS)]
     model: ModelParams | None = None     # the saliency network (default: ancestor.model)
     n_train: PositiveInt | None = None   # first n training items (default: all)
     n_test: PositiveInt | None = None    # test items scored (default: all)
@@ -241,9 +263,7 @@ class StudyParams(_Section):
     (``dvc repro beyond/dvc.yaml``; not part of the default pipeline)."""
 
     seeds: Annotated[list[Seed], Field(min_length=1)]
-    methods: Annotated[list[Literal["darwin/inherit", "darwin/newborn", "darwin/rewind",
-                                    "magnitude/inherit", "random/inherit", "lottery/rewind"]],
-                       Field(min_length=1)]
+    methods: Annotated[list[Literal[METHODS]], Field(min_length=1)]
     rewind_steps: Count = 100
     tasks: dict[str, StudyTaskParams]
 
@@ -253,10 +273,7 @@ class StudyParams(_Section):
             raise ValueError(f"seeds must be distinct, got {self.seeds}")
         if len(set(self.methods)) != len(self.methods):
             raise ValueError(f"methods must be distinct, got {self.methods}")
-        if any(not m.startswith("darwin/") for m in self.methods) \
-                and "darwin/inherit" not in self.methods:
-            raise ValueError("the baselines take their per-layer budgets from darwin/inherit: "
-                             "add it to methods")
+        check_methods(self.methods)
         for name in self.tasks:
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
                 raise ValueError(f"task name {name!r} must be lower-case letters, digits and "
@@ -288,6 +305,22 @@ class Params(_Section):
     sweep: SweepParams | None = None
     # A second lineage from the same ancestor (beyond/dvc.yaml), e.g. structured synthesis.
     structured: GenerationParams | None = None
+
+    def lineage_section(self, name: str) -> GenerationParams:
+        """The lineage section ``name``: ``generation`` (the paper's) or ``structured``."""
+        value = getattr(self, name, None) if name in type(self).model_fields else None
+        if not isinstance(value, GenerationParams):
+            raise ParamsError(f"params has no lineage section {name!r} (expected 'generation' "
+                              "or a section such as 'structured' holding normalization, init, "
+                              "train, lineage, mode)")
+        return value
+
+    def study_task(self, name: str) -> StudyTaskParams:
+        """``study.tasks.<name>``; a clear error for an unknown task."""
+        if self.study is None or name not in self.study.tasks:
+            known = ", ".join(self.study.tasks) if self.study else "none: no study section"
+            raise ParamsError(f"task {name!r} is not in study.tasks ({known})")
+        return self.study.tasks[name]
 
     @model_validator(mode="after")
     def _image_fits_network(self) -> Params:
@@ -324,6 +357,13 @@ def _format(error: ValidationError, source: str) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (a typo?)"
+        # A library config's own check ("train.lr must be a number > 0, got -1.0"), raised
+        # for the section at `key`: name the field's full key and its value.
+        own = re.fullmatch(r"(\w+)\.(\w+) must be (.*), got (.*)", message, re.S)
+        if own and key.rsplit(".", 1)[-1] == own.group(1):
+            lines.append(f"{source}: {key}.{own.group(2)} = {own.group(4)}: must be "
+                         f"{own.group(3)}")
+            continue
         if not key and re.match(r"[a-z_]+\.[a-z_.]+ = ", message):
             lines.append(f"{source}: {message}")  # a check across sections names its keys
         else:

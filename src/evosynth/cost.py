@@ -22,7 +22,6 @@ generation):
 
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import tempfile
@@ -35,12 +34,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .genetics import Masks, synaptic_parameters
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Every parameter (weights, biases, batch-norm scale and shift), alive or zero."""
-    return int(sum(p.numel() for p in model.parameters()))
+from .genetics import Masks, count_parameters, synaptic_parameters
 
 
 @torch.no_grad()
@@ -143,13 +137,6 @@ def load_sparse(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
 def sparse_bytes(model: nn.Module, masks: Mapping[str, torch.Tensor] | None = None) -> int:
     """Bytes of the compressed sparse export (:func:`save_sparse`) written to a file."""
     return _file_size(lambda path: save_sparse(model, path, masks))
-
-
-def state_bytes(state: Mapping[str, torch.Tensor]) -> int:
-    """Bytes of ``torch.save(state)`` in memory (for quick checks)."""
-    buffer = io.BytesIO()
-    torch.save(dict(state), buffer)
-    return buffer.getbuffer().nbytes
 
 
 @torch.inference_mode()

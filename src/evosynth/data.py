@@ -22,7 +22,10 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from .io import atomic_path
+from .atomic import atomic_path
+
+#: The splits of a prepared data set, in order.
+SPLITS = ("train", "val", "test")
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 MASK_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")

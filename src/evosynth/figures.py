@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .data import SaliencySet
 from .genetics import LayerReport
-from .io import atomic_write
+from .atomic import atomic_write
 from .metrics import SaliencyScores
 
 

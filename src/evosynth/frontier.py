@@ -64,3 +64,21 @@ def frontier_table(points: Sequence[Mapping[str, Any]], front: Sequence[Mapping[
         lines.append(f"| {p['factor']:g} | {p['generation']} | {p['synapses']:,} | "
                      f"{p['reduction']:.1f}× | {p[metric]:.3f} | {mark} |")
     return "\n".join(lines) + "\n"
+
+
+def write_frontier(experiments: Any, metric: str = "accuracy", paths: Any = None) -> str:
+    """Gather the sweep's points from ``dvc exp show --json`` output and write the frontier
+    (JSON, a Markdown table and a figure) under ``results/sweep/``; returns a one-line report."""
+    from . import figures
+    from .atomic import atomic_write, write_json
+    from .paths import Paths
+
+    paths = paths or Paths()
+    points = sweep_points(experiments, metric)
+    front = pareto_front(points, metric)
+    write_json(paths.frontier, {"metric": metric, "points": points, "frontier": front})
+    atomic_write(paths.frontier.with_suffix(".md"),
+                 lambda tmp: tmp.write_text(frontier_table(points, front, metric)))
+    figures.use_style()
+    figures.save(figures.sweep_frontier(points, front, metric), paths.frontier_figure)
+    return f"{len(points)} points, {len(front)} on the frontier -> {paths.frontier}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 
 BETA2 = 0.3
+#: Thresholds of the 8-bit map: 255, 254, ..., 0.
 N_THRESHOLDS = 256
 
 
@@ -33,6 +34,11 @@ class SaliencyScores:
     recall: torch.Tensor
     f_beta_curve: torch.Tensor
     n_images: int
+
+    @property
+    def thresholds(self) -> list[int]:
+        """The threshold of every point of the curves: 255, 254, ..., 0."""
+        return list(range(N_THRESHOLDS - 1, -1, -1))
 
     def summary(self) -> dict[str, float]:
         """The scalar scores, for ``metrics.json``."""
@@ -129,10 +135,11 @@ class SaliencyMetrics:
         self._adaptive.append(adaptive.cpu())
 
         # PR curve over the 256 thresholds of the 8-bit map (as pysodmetrics: truncation).
-        levels = (pred * 255).to(torch.uint8).to(torch.int64)
-        offsets = torch.arange(n, device=pred.device).unsqueeze(1) * 512 + gt.to(torch.int64) * 256
-        hist = torch.bincount((levels + offsets).flatten(), minlength=n * 512)
-        hist = hist.reshape(n, 2, 256).to(torch.float64)
+        levels = (pred * (N_THRESHOLDS - 1)).to(torch.uint8).to(torch.int64)
+        offsets = (torch.arange(n, device=pred.device).unsqueeze(1) * 2 * N_THRESHOLDS
+                   + gt.to(torch.int64) * N_THRESHOLDS)
+        hist = torch.bincount((levels + offsets).flatten(), minlength=n * 2 * N_THRESHOLDS)
+        hist = hist.reshape(n, 2, N_THRESHOLDS).to(torch.float64)
         bg_hist, fg_hist = hist[:, 0], hist[:, 1]
         tp = torch.cumsum(torch.flip(fg_hist, dims=[1]), dim=1)
         positives = tp + torch.cumsum(torch.flip(bg_hist, dims=[1]), dim=1)

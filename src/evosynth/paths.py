@@ -15,6 +15,11 @@ class Paths:
     #: ``models/<lineage>/genK`` and ``results/<lineage>/genK``; ``gen0`` stays the ancestor.
     lineage: str | None = None
 
+    def for_lineage(self, section: str) -> Paths:
+        """Where lineage section ``section`` lives: the paper's (``generation``) here, another
+        (``structured``) under ``models/<section>/`` and ``results/<section>/``."""
+        return self if section == "generation" else Paths(self.root, lineage=section)
+
     def _lineage(self, generation: str) -> Path:
         return Path(self.lineage) / generation if self.lineage and generation != "gen0" \
             else Path(generation)

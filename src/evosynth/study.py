@@ -21,28 +21,30 @@ Results are keyed ``"<task>/<method>/<mode>/seed<k>/gen<g>"``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import Dataset, Subset
 from tqdm import tqdm
 
-from .genetics import (Environment, Masks, init_offspring, layer_budget, prune_to_budget,
-                       synthesize)
-from .genetics.probability import Normalization
-from .training import TrainConfig, train
+from .genetics import Environment, Masks, Normalization, layer_budget
+from .lineage import Recipe, make_ancestor, make_generation
+from .training import TrainConfig
 
 #: Every method of the study, ``"<selection>/<init mode>"``; ``darwin/inherit`` runs first
 #: because the baselines take its per-layer budgets.
 METHODS = ("darwin/inherit", "darwin/newborn", "darwin/rewind", "magnitude/inherit",
            "random/inherit", "lottery/rewind")
-_SELECTION = {"magnitude": "magnitude", "random": "random", "lottery": "magnitude"}
+#: Each method's selection of surviving synapses (the lineage engine's ``Recipe.selection``).
+_SELECTION = {"darwin": "darwin", "magnitude": "magnitude", "random": "random",
+              "lottery": "magnitude"}
 
 
 @dataclass
@@ -69,9 +71,28 @@ class Task:
     score: Callable[[nn.Module, Dataset], dict[str, float]]
 
 
-def key(task: str, method: str, seed: int, generation: int) -> str:
-    """``"<task>/<method>/<mode>/seed<k>/gen<g>"``."""
+def result_key(task: str, method: str, seed: int, generation: int) -> str:
+    """``"<task>/<method>/<mode>/seed<k>/gen<g>"``, the key of one result."""
     return f"{task}/{method}/seed{seed}/gen{generation}"
+
+
+@dataclass(frozen=True)
+class ResultKey:
+    """The parts of a result key: task, method (``selection/mode``), seed and generation."""
+
+    task: str
+    method: str
+    seed: int
+    generation: int
+
+
+def parse_key(name: str) -> ResultKey:
+    """The parts of ``"<task>/<method>/<mode>/seed<k>/gen<g>"``; a clear error otherwise."""
+    parts = name.split("/")
+    if len(parts) != 5 or not parts[3].startswith("seed") or not parts[4].startswith("gen") \
+            or not parts[3][4:].isdigit() or not parts[4][3:].isdigit():
+        raise ValueError(f"result key {name!r} is not <task>/<method>/<mode>/seed<k>/gen<g>")
+    return ResultKey(parts[0], f"{parts[1]}/{parts[2]}", int(parts[3][4:]), int(parts[4][3:]))
 
 
 def parse_method(method: str) -> tuple[str, str]:
@@ -82,73 +103,68 @@ def parse_method(method: str) -> tuple[str, str]:
     return selection, mode
 
 
-def run_seed(task: Task, seed: int, environments: list[Environment],
-             methods: Iterable[str] = METHODS, normalization: Normalization = "global",
-             rewind_steps: int = 100, progress: bool = True) -> dict[str, dict[str, Any]]:
-    """Ancestor and one lineage per method for ``task`` and ``seed``; returns the results.
-
-    Each result holds ``synapses``, ``reduction`` (ancestor / this), ``train_seconds`` and the
-    task's metrics on its test set.
-    """
+def check_methods(methods: Iterable[str]) -> list[str]:
+    """``methods`` as a list, each checked against :data:`METHODS`; the baselines need
+    ``darwin/inherit`` (they take its per-layer budgets)."""
     methods = list(methods)
     for method in methods:
         parse_method(method)
     if any(not m.startswith("darwin/") for m in methods) and "darwin/inherit" not in methods:
         raise ValueError("the baselines take their per-layer budgets from darwin/inherit: "
                          "include it in the methods")
+    return methods
+
+
+def run_seed(task: Task, seed: int, environments: list[Environment],
+             methods: Iterable[str] = METHODS, normalization: Normalization = "layer",
+             rewind_steps: int = 100, progress: bool = True) -> dict[str, dict[str, Any]]:
+    """Ancestor and one lineage per method for ``task`` and ``seed``; returns the results.
+
+    Every generation is made by the lineage engine (:func:`evosynth.lineage.make_generation`):
+    generation g of seed k is synthesized (and, ``newborn``, initialised) with seed
+    ``1000·k + g``. Each result holds ``synapses``, ``reduction`` (ancestor / this),
+    ``train_seconds`` and the task's metrics on its test set.
+    """
+    methods = check_methods(methods)
     methods.sort(key=lambda m: m != "darwin/inherit")
-    offspring_config = TrainConfig(**{**task.train.__dict__, "seed": seed, "rewind_steps": 0})
-    ancestor_config = TrainConfig(**{**offspring_config.__dict__, "rewind_steps": rewind_steps})
+    offspring_config = dataclasses.replace(task.train, seed=seed, rewind_steps=0)
+    ancestor_config = dataclasses.replace(offspring_config, rewind_steps=rewind_steps)
     bar = tqdm(total=1 + len(methods) * len(environments), desc=f"{task.name} seed {seed}",
                disable=not progress, unit="network")
-
-    def fit(network: nn.Module, masks: Masks | None, config: TrainConfig):
-        start = time.perf_counter()
-        result = train(network, task.train_set, config, masks=masks, progress=False,
-                       loss_fn=task.loss_fn)
-        bar.update(1)
-        return result, time.perf_counter() - start
-
-    torch.manual_seed(seed)
-    ancestor = task.build()
-    trained, seconds = fit(ancestor, None, ancestor_config)
-    if trained.rewind_state is None and any(m.endswith("/rewind") for m in methods):
+    ancestor = make_ancestor(task.build, task.train_set, ancestor_config, init_seed=seed,
+                             loss_fn=task.loss_fn, progress=False)
+    bar.update(1)
+    if ancestor.rewind_state is None and any(m.endswith("/rewind") for m in methods):
         raise ValueError(f"rewind_steps = {rewind_steps}: the ancestor of {task.name} trained "
                          "for fewer steps than that, and the rewind methods need its weights "
                          "after rewind_steps steps (lower rewind_steps, or train longer)")
-    ancestor_masks = Masks.ones_like(ancestor)
-    ancestor_synapses = ancestor_masks.count()
-    ancestor_scores = task.score(ancestor, task.test_set)
+    ancestor_synapses = ancestor.masks.count()
+    ancestor_scores = task.score(ancestor.network, task.test_set)
     results: dict[str, dict[str, Any]] = {}
 
     def record(method: str, g: int, masks: Masks, scores: dict[str, float], secs: float):
-        results[key(task.name, method, seed, g)] = {
+        results[result_key(task.name, method, seed, g)] = {
             "synapses": masks.count(), "reduction": ancestor_synapses / max(masks.count(), 1),
             **scores, "train_seconds": round(secs, 2)}
 
     budgets: dict[int, dict[str, int]] = {}
     for method in methods:
         selection, mode = parse_method(method)
-        record(method, 0, ancestor_masks, ancestor_scores, seconds)
-        parent, parent_masks = ancestor, ancestor_masks
+        record(method, 0, ancestor.masks, ancestor_scores, ancestor.summary["train_seconds"])
+        parent = ancestor
         for g, environment in enumerate(environments, start=1):
-            draw = torch.Generator().manual_seed(seed * 1000 + g)
-            if selection == "darwin":
-                masks = synthesize(parent, environment, draw, masks=parent_masks,
-                                   normalization=normalization)
-                if method == "darwin/inherit":
-                    budgets[g] = layer_budget(masks)
-            else:
-                masks = prune_to_budget(parent, parent_masks, budgets[g], _SELECTION[selection],
-                                        draw)
-            child = task.build()
-            init_offspring(child, masks, mode, seed=seed * 1000 + g,
-                           parent_state={k: v.detach().cpu() for k, v in
-                                         parent.state_dict().items()},
-                           rewind_state=trained.rewind_state)
-            _, secs = fit(child, masks, offspring_config)
-            record(method, g, masks, task.score(child, task.test_set), secs)
-            parent, parent_masks = child, masks
+            recipe = Recipe(environment=environment, seed=seed * 1000 + g,
+                            train=offspring_config, init=mode, normalization=normalization,
+                            selection=_SELECTION[selection], budget=budgets.get(g))
+            child = make_generation(parent.network, parent.masks, recipe, task.train_set,
+                                    build=task.build, loss_fn=task.loss_fn,
+                                    rewind_state=ancestor.rewind_state, progress=False)
+            bar.update(1)
+            if method == "darwin/inherit":
+                budgets[g] = layer_budget(child.masks)
+            record(method, g, child.masks, task.score(child.network, task.test_set),
+                   child.summary["train_seconds"])
+            parent = child
     bar.close()
     return results
 
@@ -183,12 +199,9 @@ def summarise(results: Mapping[str, Mapping[str, Any]], metric: str) -> list[Sum
     and generation (keys ``task/selection/mode/seed<k>/gen<g>``), with the mean reduction."""
     groups: dict[tuple[str, str, int], list[Mapping[str, Any]]] = {}
     for name, entry in results.items():
-        parts = name.split("/")
-        if len(parts) != 5 or not parts[3].startswith("seed") or not parts[4].startswith("gen"):
-            raise ValueError(f"result key {name!r} is not <task>/<method>/<mode>/seed<k>/gen<g>")
-        if metric not in entry:
-            continue
-        groups.setdefault((parts[0], f"{parts[1]}/{parts[2]}", int(parts[4][3:])), []).append(entry)
+        k = parse_key(name)
+        if metric in entry:
+            groups.setdefault((k.task, k.method, k.generation), []).append(entry)
     rows = []
     for (task, method, g), entries in sorted(groups.items()):
         values = [float(e[metric]) for e in entries]
@@ -203,14 +216,11 @@ def paired_differences(results: Mapping[str, Mapping[str, Any]], metric: str, ta
     """Per generation, the mean and sample standard deviation over seeds of ``method`` minus
     ``baseline`` (both ``selection/mode``), each seed paired with itself (same ancestor, same
     data order). Only seeds that both methods ran count."""
-    values: dict[int, dict[str, dict[str, float]]] = {}
+    values: dict[int, dict[int, dict[str, float]]] = {}
     for name, entry in results.items():
-        parts = name.split("/")
-        if len(parts) != 5 or parts[0] != task or metric not in entry:
-            continue
-        arm = f"{parts[1]}/{parts[2]}"
-        if arm in (method, baseline):
-            values.setdefault(int(parts[4][3:]), {}).setdefault(parts[3], {})[arm] = \
+        k = parse_key(name)
+        if k.task == task and metric in entry and k.method in (method, baseline):
+            values.setdefault(k.generation, {}).setdefault(k.seed, {})[k.method] = \
                 float(entry[metric])
     rows = []
     for g, seeds in sorted(values.items()):
@@ -221,3 +231,25 @@ def paired_differences(results: Mapping[str, Mapping[str, Any]], metric: str, ta
                                 len(diffs), math.nan))
     return rows
 
+
+
+# -- tables for the book -----------------------------------------------------------------------
+def mean_std_table(summaries: Iterable[Summary], task: str | None = None) -> pd.DataFrame:
+    """``"mean ± std"`` of every method (rows) at every generation (columns); with ``task``
+    only that task's rows, else indexed by task and method."""
+    rows = pd.DataFrame([s.as_dict() for s in summaries if task is None or s.task == task])
+    rows["cell"] = rows["mean"].map("{:.3f}".format) + " ± " + rows["std"].map("{:.3f}".format)
+    index = "method" if task is not None else ["task", "method"]
+    return rows.pivot(index=index, columns="generation", values="cell")
+
+
+def lineage_table(results: Mapping[str, Mapping[str, Any]], task: str) -> pd.DataFrame:
+    """One row per result of ``task``: its method, seed and generation (``genK``) beside its
+    values (synapses, reduction, scores)."""
+    rows = []
+    for name, entry in results.items():
+        k = parse_key(name)
+        if k.task == task:
+            rows.append({"method": k.method, "seed": k.seed, "generation": f"gen{k.generation}",
+                         **entry})
+    return pd.DataFrame(rows)

@@ -1,8 +1,7 @@
 """Training and evaluating one saliency network, with its masks.
 
 Seeded and deterministic on CPU, progress shown with tqdm, device chosen automatically
-(CUDA, then Apple MPS, then CPU), checkpoints written atomically and loaded safely
-(``torch.load(..., weights_only=True)``).
+(CUDA, then Apple MPS, then CPU). Checkpoints are :mod:`evosynth.checkpoints`'.
 
 Determinism: with the same seeds, two runs on the same CPU (same PyTorch build and thread
 count) give bit-identical weights and losses: data order comes from a CPU
@@ -15,16 +14,10 @@ cuBLAS may pick non-deterministic kernels, and :func:`train` does not call
 from __future__ import annotations
 
 import contextlib
-import io
 import math
-import os
-import pickle
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +26,6 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from .genetics import Masks
-from .io import atomic_path
 from .metrics import SaliencyMetrics, SaliencyScores
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -103,19 +95,19 @@ class TrainConfig:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"train.{key} must be an integer >= 1, got {value!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"train.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"train.precision must be one of {PRECISIONS}, got "
-                             f"{self.precision!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"train.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        for key in ("lr", "weight_decay", "momentum"):
+        for key, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES),
+                             ("precision", PRECISIONS)):
+            if getattr(self, key) not in allowed:
+                raise ValueError(f"train.{key} must be one of {list(allowed)}, got "
+                                 f"{getattr(self, key)!r}")
+        for key, low, high in (("lr", "> 0", None), ("weight_decay", ">= 0", None),
+                               ("momentum", ">= 0", "< 1")):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value) or value < 0 or (key == "lr" and value == 0):
-                raise ValueError(f"train.{key} must be a number {'> 0' if key == 'lr' else '>= 0'}"
-                                 f", got {value!r}")
+                    or not math.isfinite(value) or value < 0 or (key == "lr" and value == 0) \
+                    or (high is not None and value >= 1):
+                raise ValueError(f"train.{key} must be a number {low}"
+                                 f"{' and ' + high if high else ''}, got {value!r}")
         if isinstance(self.rewind_steps, bool) or not isinstance(self.rewind_steps, int) \
                 or self.rewind_steps < 0:
             raise ValueError(f"train.rewind_steps must be an integer >= 0, got "
@@ -282,90 +274,3 @@ def evaluate(model: nn.Module, dataset: Dataset, batch_size: int = 64,
         for images, targets in DataLoader(dataset, batch_size=batch_size):
             metrics.update(torch.sigmoid(model(images.to(dev))).squeeze(1), targets.squeeze(1) > 0.5)
     return metrics.compute()
-
-
-_PLAIN = (bool, int, float, str, type(None), torch.Tensor)
-
-
-def _check_plain(value: Any, where: str) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _check_plain(v, f"{where}.{k}")
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _check_plain(v, f"{where}[{i}]")
-    elif not isinstance(value, _PLAIN):
-        raise TypeError(f"checkpoint entry {where!r} is a {type(value).__name__}; only numbers, "
-                        "strings, tensors, lists and dicts are saved (safe loading)")
-
-
-def save_checkpoint(path: str | os.PathLike[str], model: nn.Module,
-                    masks: Mapping[str, torch.Tensor] | None = None, **extra: Any) -> Path:
-    """Save ``{"model": state_dict, "masks": masks, **extra}`` atomically.
-
-    ``extra`` must hold plain data (numbers, strings, lists, dicts, tensors), so that the file
-    loads with ``weights_only=True``.
-    """
-    for key, value in extra.items():
-        _check_plain(value, key)
-    state = {"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-             "masks": Masks(masks).state_dict() if masks is not None else None, **extra}
-    write_torch(path, state)
-    return Path(path)
-
-
-def write_torch(path: str | os.PathLike[str], obj: Any) -> Path:
-    """``torch.save(obj)`` to ``path`` atomically, the same bytes for the same tensors.
-
-    ``torch.save`` to a file names the archive inside after the file, which would be the
-    temporary file's random name: saving through a buffer keeps the bytes, and so DVC's
-    hashes, identical from run to run.
-    """
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
-    return Path(path)
-
-
-def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a checkpoint written by :func:`save_checkpoint`, safely (no arbitrary pickles)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: checkpoint not found")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        found = re.search(r"Unsupported (global|class)[^.]*", str(error))
-        if found is None:
-            raise ValueError(f"{path}: not a readable checkpoint (truncated, or not written by "
-                             "torch.save)") from error
-        raise ValueError(f"{path}: refused to load: the file holds Python objects other than "
-                         "tensors and plain data, and evosynth loads checkpoints only with "
-                         f"torch.load(..., weights_only=True) ({found.group(0)})") from error
-    except Exception as error:
-        raise ValueError(f"{path}: not a readable checkpoint ({error})") from error
-    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
-        raise ValueError(f"{path}: not an evosynth checkpoint (expected a dict with 'model' and "
-                         f"'masks', got {type(state).__name__})")
-    if state.get("masks") is not None:
-        state["masks"] = Masks.from_state_dict(state["masks"])
-    return state
-
-
-def load_network(state: Mapping[str, Any], config: Any) -> nn.Module:
-    """The :class:`~evosynth.SaliencyNet` of a loaded checkpoint, with its trained weights.
-
-    ``config`` is the ancestor's :class:`~evosynth.SaliencyNetConfig`; a structured offspring's
-    checkpoint also holds its ``channels`` (plain integers, so that it loads with
-    ``weights_only=True``), and the network is rebuilt with them.
-    """
-    import dataclasses
-
-    from .models import SaliencyNet
-    channels = state.get("channels")
-    if channels is not None:
-        config = dataclasses.replace(config, channels=tuple(int(c) for c in channels))
-    network = SaliencyNet(config)
-    network.load_state_dict(state["model"])
-    return network

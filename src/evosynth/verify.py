@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from .io import write_json
+from .atomic import write_json
 
 #: How many standard deviations of the seed-to-seed spread a rerun may move a metric and still
 #: count as reproduced. 3 standard deviations: a rerun that differs only in the rounding of
@@ -62,7 +62,7 @@ WITHIN_TOLERANCE = "within tolerance"
 NOT_REPRODUCED = "not reproduced"
 
 
-class VerifyError(Exception):
+class VerifyError(ValueError):
     """A user error: a file missing or unreadable, a bad revision, not a git repository."""
 
 

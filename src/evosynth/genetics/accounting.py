@@ -71,3 +71,8 @@ def synapse_report(model_or_masks: nn.Module | Mapping[str, torch.Tensor]) -> li
                                 synapses_alive=int(alive.sum()), neurons=int(flat.shape[0]),
                                 neurons_alive=int(flat.any(dim=1).sum())))
     return rows
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Every parameter of ``model`` (weights, biases, batch-norm scale and shift)."""
+    return int(sum(p.numel() for p in model.parameters()))

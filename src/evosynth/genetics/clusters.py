@@ -2,7 +2,7 @@
 
 The synaptic probability model thins synapses one by one, so an offspring keeps its parent's
 dense tensors with zeros in them: fewer synapses, the same cost on real hardware. The
-authors' follow-up, *cluster-driven genetic encoding* (Shafiee, Barshan, Chung & Wong,
+authors' follow-up, *cluster-driven genetic encoding* (Shafiee & Wong,
 arXiv:1609.01360), encodes the network at the level of **synaptic clusters** instead. Here a
 cluster is one filter of a convolution (one output channel with all its incoming synapses)::
 
@@ -49,7 +49,8 @@ from torch import nn
 
 from .environment import Environment, as_environment
 from .masks import Masks
-from .probability import NORMALIZATIONS, Normalization
+from .probability import NORMALIZATIONS, Normalization, heredity
+from .synthesis import check_generator, draw
 
 #: The network's output layer: its output channels are never removed.
 HEAD = "head"
@@ -91,12 +92,8 @@ def cluster_probabilities(model: nn.Module, masks: Mapping[str, torch.Tensor] | 
         raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
     strengths = cluster_strengths(model, masks)
     z_global = max((float(s.max()) for s in strengths.values() if s.numel()), default=0.0)
-    out = {}
-    for name, s in strengths.items():
-        z = float(s.max()) if normalization == "layer" else z_global
-        ratio = s / z if z > 0 else torch.zeros_like(s)
-        out[name] = torch.exp(ratio - 1.0).clamp_(max=1.0).to(torch.float32)
-    return out
+    return {name: heredity(s, float(s.max()) if normalization == "layer" else z_global)
+            .to(torch.float32) for name, s in strengths.items()}
 
 
 def synthesize_clusters(model: nn.Module, factor: float | Environment,
@@ -115,20 +112,14 @@ def synthesize_clusters(model: nn.Module, factor: float | Environment,
         ``({convolution name: bool tensor over its filters}, F(E))``; the head is not listed
         (its output channels are always kept).
     """
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-    if generator.device.type != "cpu":
-        raise ValueError("generator must be a CPU torch.Generator, so that a seed gives the "
-                         "same offspring on every device")
+    check_generator(generator)
     environment = as_environment(factor)
     probabilities = cluster_probabilities(model, masks, normalization)
     f = environment.factor(probabilities)
-    keep = {}
-    for name, p in probabilities.items():
-        alive = torch.rand(p.shape, generator=generator, dtype=torch.float32) < f * p
+    keep = draw(probabilities, f, generator)
+    for name, alive in keep.items():
         if not bool(alive.any()):
-            alive[int(torch.argmax(p))] = True
-        keep[name] = alive
+            alive[int(torch.argmax(probabilities[name]))] = True
     return keep, f
 
 
@@ -216,11 +207,6 @@ def count_clusters(model: nn.Module) -> int:
     """Number of filters of every convolution but the head (the offspring's clusters)."""
     return int(sum(model.get_submodule(n.name).out_channels for n in _graph(model)
                    if n.name != HEAD))
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Every parameter of ``model`` (weights, biases, batch-norm scale and shift)."""
-    return int(sum(p.numel() for p in model.parameters()))
 
 
 def expected_clusters(probabilities: Mapping[str, torch.Tensor], factor: float) -> float:

@@ -1,6 +1,7 @@
 """How an offspring's weights start before its newborn training.
 
-Three modes, "previous state in, new state out", in a small registry:
+Three modes in a small registry (:data:`INIT_MODES`); each sets the offspring network's
+weights in place:
 
 * ``newborn``: fresh random initialisation (the paper: offspring are trained "like a
   newborn"); only the architecture (the mask) is inherited.

@@ -1,4 +1,9 @@
-"""The synaptic probability model: the network's "DNA" (heredity)."""
+"""The synaptic probability model: the network's "DNA" (heredity).
+
+One formula, :func:`heredity`, turns a strength into a survival probability,
+``exp(strength / Z - 1)`` capped at 1; it serves synapses (strength ``|w|``, here) and synaptic
+clusters (strength: a filter's mean ``|w|``, :mod:`evosynth.genetics.clusters`) alike.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,17 @@ from typing import Literal
 
 import torch
 
-Normalization = Literal["layer", "global"]
-NORMALIZATIONS: tuple[str, ...] = ("layer", "global")
+#: How Z is chosen: the largest strength of each layer, or of the whole network.
+NORMALIZATIONS = ("layer", "global")
+Normalization = Literal[NORMALIZATIONS]
+
+
+def heredity(strength: torch.Tensor, z: float) -> torch.Tensor:
+    """``exp(strength / Z - 1)``, capped at 1, in float64: the probability that a unit of
+    heredity (a synapse, a cluster) of the given strength is passed on. ``Z <= 0`` (every
+    strength zero) gives every unit ``1/e``."""
+    ratio = strength / z if z > 0 else torch.zeros_like(strength)
+    return torch.exp(ratio - 1.0).clamp_(max=1.0)
 
 
 def synapse_probability(weight: torch.Tensor, alive: torch.Tensor | None = None,
@@ -23,7 +37,8 @@ def synapse_probability(weight: torch.Tensor, alive: torch.Tensor | None = None,
         normalization: ``"layer"``: Z is the largest ``|w|`` over the alive synapses of this
             layer, so the layer's strongest synapse has probability 1 and a near-zero one
             1/e. ``"global"``: Z is the largest ``|w|`` over the whole network; it must then be
-            passed as ``z`` (``synthesize`` does this).
+            passed as ``z``: the largest alive ``|w|`` of the network
+            (:func:`~evosynth.genetics.synthesis.synaptic_probabilities` computes it).
         z: an explicit normaliser Z > 0 (overrides the layer maximum).
 
     Returns:
@@ -35,7 +50,7 @@ def synapse_probability(weight: torch.Tensor, alive: torch.Tensor | None = None,
         raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
     if normalization == "global" and z is None:
         raise ValueError("normalization='global' needs the network-wide maximum |w| as z; "
-                         "call evosynth.synthesize, or pass z=global_max_abs_weight(...)")
+                         "call evosynth.synaptic_probabilities(model, masks, 'global')")
     magnitude = weight.detach().abs().to(torch.float64)
     if alive is None:
         alive = torch.ones_like(magnitude, dtype=torch.bool)
@@ -48,6 +63,5 @@ def synapse_probability(weight: torch.Tensor, alive: torch.Tensor | None = None,
         z = float(magnitude.max()) if magnitude.numel() else 0.0
     elif not (isinstance(z, (int, float)) and math.isfinite(z) and z >= 0):
         raise ValueError(f"z must be a finite number >= 0, got {z!r}")
-    ratio = magnitude / z if z > 0 else torch.zeros_like(magnitude)
-    probability = torch.exp(ratio - 1.0).clamp_(max=1.0)
+    probability = heredity(magnitude, z)
     return torch.where(alive, probability, torch.zeros_like(probability)).to(torch.float32)

@@ -33,6 +33,26 @@ def synaptic_probabilities(model: nn.Module, masks: Mapping[str, torch.Tensor] |
             for name, w in weights.items()}
 
 
+def check_generator(generator: torch.Generator) -> torch.Generator:
+    """``generator`` if it is a CPU ``torch.Generator`` (so that a seed gives the same
+    offspring on every device); else a clear error."""
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    if generator.device.type != "cpu":
+        raise ValueError("generator must be a CPU torch.Generator, so that a seed gives the "
+                         "same offspring on every device")
+    return generator
+
+
+def draw(probabilities: Mapping[str, torch.Tensor], factor: float,
+         generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """The random synthesis itself: unit k survives when a uniform draw is below
+    ``factor · p_k`` (one ``torch.rand`` per entry of ``probabilities``, in order)."""
+    check_generator(generator)
+    return {name: torch.rand(p.shape, generator=generator, dtype=torch.float32) < factor * p
+            for name, p in probabilities.items()}
+
+
 def synthesize(model: nn.Module, factor: float | Environment, generator: torch.Generator,
                masks: Mapping[str, torch.Tensor] | None = None,
                normalization: Normalization = "layer") -> Masks:
@@ -61,16 +81,7 @@ def synthesize(model: nn.Module, factor: float | Environment, generator: torch.G
         >>> child = synthesize(parent, factor=0.7, generator=g)          # doctest: +SKIP
         >>> grandchild = synthesize(child_net, 0.7, g, masks=child)      # doctest: +SKIP
     """
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-    if generator.device.type != "cpu":
-        raise ValueError("generator must be a CPU torch.Generator, so that a seed gives the "
-                         "same offspring on every device")
+    check_generator(generator)
     environment = as_environment(factor)
     probabilities = synaptic_probabilities(model, masks, normalization)
-    f = environment.factor(probabilities)
-    offspring = {}
-    for name, p in probabilities.items():
-        draw = torch.rand(p.shape, generator=generator, dtype=torch.float32)
-        offspring[name] = draw < (f * p)
-    return Masks(offspring)
+    return Masks(draw(probabilities, environment.factor(probabilities), generator))

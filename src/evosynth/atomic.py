@@ -95,3 +95,15 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> 
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     """Write ``data`` as indented JSON, atomically."""
     return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"))
+
+
+def write_csv(path: str | os.PathLike[str], rows: list[dict[str, Any]]) -> Path:
+    """Write ``rows`` (dicts with the same keys, in order) as CSV with a header, atomically."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return atomic_write(path, lambda tmp: tmp.write_text(buffer.getvalue()))

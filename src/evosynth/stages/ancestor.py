@@ -1,0 +1,30 @@
+"""Stage ``ancestor``: generation 0, trained with every synapse alive."""
+
+from __future__ import annotations
+
+from ..checkpoints import write_torch
+from ..config import Params
+from ..data import SaliencySet
+from ..lineage import Generation, make_ancestor
+from ..models import SaliencyNet
+from ..paths import Paths
+from ..training import evaluate
+from .save import save_generation
+
+
+def ancestor(params: Params, paths: Paths = Paths(), progress: bool = True) -> Generation:
+    """Train the ancestor of ``params.ancestor``; writes it (and, with ``rewind_steps``, its
+    early weights) and returns it."""
+    p = params.ancestor
+    model = p.model.to_config()
+    train_set = SaliencySet.load(paths.split("train")).tensors()
+    val_set = SaliencySet.load(paths.split("val")).tensors()
+    result = make_ancestor(lambda: SaliencyNet(model), train_set,
+                           p.train.to_config(p.rewind_steps), init_seed=p.init_seed,
+                           validate=lambda net: evaluate(net, val_set,
+                                                         device=p.train.device).summary(),
+                           progress=progress, live_dir=paths.live("gen0"))
+    if result.rewind_state is not None:
+        write_torch(paths.rewind, result.rewind_state)
+    save_generation(paths, "gen0", result)
+    return result

@@ -1,0 +1,152 @@
+"""The beyond pipeline's stages (``beyond/dvc.yaml``): the study, one point of the F(E)
+sweep, the structured lineage's test scores, and the merge of every result into
+``results/beyond.json`` with its summary metric."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_json
+from ..checkpoints import load_checkpoint, load_network
+from ..classifiers import accuracy, build_classifier, classification_loss, fashion_split
+from ..config import Params
+from ..data import SaliencySet
+from ..genetics import ConstantEnvironment, count_synapses
+from ..models import SaliencyNet
+from ..paths import Paths
+from ..study import Task, paired_differences, result_key, run_seed, subset, summarise
+from ..training import evaluate, saliency_loss
+
+#: Task name of the default experiment's network in ``beyond.json`` (its unstructured lineage
+#: from ``results/metrics.json`` and its structured lineage from ``results/structured.json``).
+DEFAULT_TASK = "saliency-default"
+#: The arms every other method of the study is compared with, seed by seed.
+BASELINES = ("magnitude/inherit", "random/inherit")
+
+
+def study_task(params: Params, name: str, paths: Paths = Paths()) -> Task:
+    """The :class:`~evosynth.study.Task` ``study.tasks.<name>`` describes."""
+    spec = params.study_task(name)
+    if spec.network == "saliency":
+        model = (spec.model or params.ancestor.model).to_config()
+        train_set = SaliencySet.load(paths.split("train")).tensors()
+        test_set = SaliencySet.load(paths.split("test")).tensors()
+        return Task(name, lambda: SaliencyNet(model), subset(train_set, spec.n_train),
+                    subset(test_set, spec.n_test), spec.train.to_config(), saliency_loss,
+                    lambda net, data: evaluate(net, data, device=spec.train.device).summary())
+    raw = params.prepare.raw
+    return Task(name, lambda: build_classifier(spec.network),
+                fashion_split(raw, "train", spec.n_train), fashion_split(raw, "t10k", spec.n_test),
+                spec.train.to_config(), classification_loss,
+                lambda net, data: {"accuracy": accuracy(net, data, device=spec.train.device)})
+
+
+def task_metric(params: Params, task: str) -> str:
+    """The score a study task is judged by: F-beta (adaptive) for saliency, else accuracy."""
+    return "f_beta_adaptive" if params.study_task(task).network == "saliency" else "accuracy"
+
+
+def study(params: Params, name: str, paths: Paths = Paths(),
+          progress: bool = True) -> dict[str, dict[str, Any]]:
+    """Every method and seed of study task ``name``; writes and returns its results."""
+    task = study_task(params, name, paths)
+    s = params.study
+    environments = [spec.environment.build() for spec in params.generation.lineage.values()]
+    results: dict[str, dict[str, Any]] = {}
+    for seed in s.seeds:
+        results.update(run_seed(task, seed, environments, s.methods,
+                                params.generation.normalization, s.rewind_steps, progress))
+    write_json(paths.study(name), results)
+    return results
+
+
+def sweep(params: Params, paths: Paths = Paths(), progress: bool = True) -> dict[str, Any]:
+    """One point of the F(E) sweep: ``sweep.task``'s ``darwin/inherit`` lineage with every
+    generation in the constant environment ``sweep.factor``; writes and returns it."""
+    if params.sweep is None:
+        raise ValueError("params.yaml has no sweep section")
+    sw = params.sweep
+    task = study_task(params, sw.task, paths)
+    results = run_seed(task, sw.seed, [ConstantEnvironment(sw.factor)] * sw.generations,
+                       ["darwin/inherit"], params.generation.normalization, rewind_steps=0,
+                       progress=progress)
+    point = {"task": sw.task, "factor": sw.factor, "seed": sw.seed,
+             **{k.rsplit("/", 1)[1]: v for k, v in results.items()}}
+    write_json(paths.sweep, point)
+    return point
+
+
+def lineage_metrics(params: Params, section: str, method: str, out: str | Path,
+                    paths: Paths = Paths(), task: str = DEFAULT_TASK,
+                    batch_size: int = 64, device: str = "auto") -> dict[str, dict[str, float]]:
+    """Test-split scores of gen0..genN of a lineage section, keyed
+    ``"<task>/<method>/<init>/seed<train seed>/<genK>"``; written to ``out`` as JSON."""
+    g = params.lineage_section(section)
+    where = paths.for_lineage(section)
+    test = SaliencySet.load(paths.split("test")).tensors()
+    base = params.ancestor.model.to_config()
+    rows, ancestor_synapses = {}, None
+    for name in ["gen0", *g.generations]:
+        state = load_checkpoint(where.network(name))
+        network = load_network(state, base)
+        synapses = state["masks"].count() if state.get("masks") is not None \
+            else count_synapses(network)
+        ancestor_synapses = ancestor_synapses or synapses
+        scores = evaluate(network, test, batch_size, device).summary()
+        rows[result_key(task, f"{method}/{g.init}", g.train.seed,
+                        int(name.removeprefix("gen")))] = {
+            "synapses": synapses, "reduction": ancestor_synapses / max(synapses, 1),
+            "f_beta_adaptive": scores["f_beta_adaptive"], "f_beta_max": scores["f_beta_max"],
+            "mae": scores["mae"]}
+    write_json(out, rows)
+    return rows
+
+
+def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
+    """Merge every study task's results, and the default experiment's two lineages
+    (unstructured: ``metrics.json``; structured: ``structured.json``), into ``beyond.json``;
+    writes its summary metric ``beyond_summary.json`` too."""
+    if params.study is None:
+        raise ValueError("params.yaml has no study section")
+    studies = [paths.study(name) for name in params.study.tasks]
+    for source in [*studies, paths.metrics, paths.structured_metrics]:
+        if not source.is_file():
+            raise FileNotFoundError(f"{source}: results not found (run `dvc repro` and then "
+                                    "`dvc repro beyond/dvc.yaml`)")
+    merged: dict[str, dict[str, Any]] = {}
+    for source in [*studies, paths.structured_metrics]:
+        merged.update(json.loads(source.read_text()))
+    g = params.generation
+    for name, entry in json.loads(paths.metrics.read_text()).items():
+        merged[result_key(DEFAULT_TASK, f"darwin/{g.init}", params.ancestor.train.seed,
+                          int(name.removeprefix("gen")))] = entry
+    write_json(paths.beyond, dict(sorted(merged.items())))
+    write_json(paths.beyond_summary, beyond_summary(params, merged))
+    return merged
+
+
+def beyond_summary(params: Params, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The study at its last generation, for ``dvc metrics``: per task, each method's mean and
+    standard deviation over seeds, and Darwin's (``darwin/inherit``) paired difference to each
+    baseline (mean and standard deviation of the per-seed differences)."""
+    assert params.study is not None
+    last = len(params.generation.lineage)
+    summary: dict[str, Any] = {}
+    for task in params.study.tasks:
+        metric = task_metric(params, task)
+        rows = {s.method: s for s in summarise(results, metric)
+                if s.task == task and s.generation == last}
+        entry: dict[str, Any] = {"metric": metric, "generation": last}
+        for method in params.study.methods:
+            if method in rows:
+                entry[method] = {"mean": rows[method].mean, "std": rows[method].std}
+        for baseline in BASELINES:
+            diff = [d for d in paired_differences(results, metric, task, "darwin/inherit",
+                                                  baseline) if d.generation == last]
+            if diff:
+                entry[f"darwin/inherit - {baseline}"] = {"mean": diff[0].mean,
+                                                         "std": diff[0].std}
+        summary[task] = entry
+    return summary

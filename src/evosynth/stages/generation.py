@@ -1,0 +1,53 @@
+"""Stage ``generation``: one offspring generation of a lineage, synthesized from its parent's
+checkpoint and trained (:func:`evosynth.lineage.make_generation`).
+
+The lineage section ``generation`` is the paper's (``models/genK``); another section, such as
+``structured``, is a second lineage from the same ancestor (``models/structured/genK``).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..checkpoints import load_checkpoint, load_network
+from ..config import Params
+from ..data import SaliencySet
+from ..genetics import Masks
+from ..lineage import Generation, make_generation
+from ..models import SaliencyNet
+from ..paths import Paths
+from ..training import evaluate
+from .save import save_generation
+
+
+def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool = True,
+               section: str = "generation") -> Generation:
+    """Synthesize generation ``name`` of lineage ``section`` from its parent, train it, write
+    it under ``paths.for_lineage(section)`` and return it."""
+    g = params.lineage_section(section)
+    recipe = g.recipe(name)          # raises, naming the section, for an unknown generation
+    spec = g.lineage[name]
+    where = paths.for_lineage(section)
+    base = params.ancestor.model.to_config()
+    parent_state = load_checkpoint(where.network(spec.parent))
+    parent = load_network(parent_state, base)
+    parent_masks = parent_state["masks"] if parent_state.get("masks") is not None \
+        else Masks.ones_like(parent)
+    rewind_state = None
+    if g.init == "rewind":
+        if not where.rewind.is_file():
+            raise FileNotFoundError(f"{where.rewind}: the rewind init mode needs the ancestor's "
+                                    "early weights (set ancestor.rewind_steps > 0)")
+        rewind_state = torch.load(where.rewind, map_location="cpu", weights_only=True)
+    train_set = SaliencySet.load(where.split("train")).tensors()
+    val_set = SaliencySet.load(where.split("val")).tensors()
+    result = make_generation(
+        parent, parent_masks, recipe, train_set, build=lambda: SaliencyNet(parent.config),
+        validate=lambda net: evaluate(net, val_set, device=recipe.train.device).summary(),
+        rewind_state=rewind_state, progress=progress, description=name,
+        live_dir=where.live(name))
+    unit = "filters" if g.mode == "structured" else "synapses"
+    save_generation(where, name, result, parent=spec.parent,
+                    environment=spec.environment.model_dump(),
+                    environment_text=spec.environment.describe(unit))
+    return result

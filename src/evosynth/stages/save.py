@@ -1,0 +1,30 @@
+"""What the ancestor and generation stages write of a trained generation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..atomic import write_csv, write_json
+from ..checkpoints import save_checkpoint
+from ..genetics import synapse_report
+from ..lineage import Generation
+from ..paths import Paths
+from ..provenance import machine_summary
+
+
+def save_generation(paths: Paths, name: str, generation: Generation,
+                    **summary: Any) -> dict[str, Any]:
+    """Write generation ``name``: its checkpoint (``network.pt``, with ``channels`` for a
+    structured offspring), its per-layer synapses (``layers.csv``) and its summary
+    (``summary.json``: the engine's summary, ``summary`` and the machine). Returns the
+    summary."""
+    record = {"generation": name, **summary, **generation.summary,
+              "machine": machine_summary()}
+    channels = generation.summary.get("channels")
+    extra = {"channels": channels} if channels is not None else {}
+    save_checkpoint(paths.network(name), generation.network, generation.masks,
+                    generation=name, **extra)
+    write_csv(paths.layers(name), [r.as_dict() for r in synapse_report(generation.masks)])
+    write_json(paths.summary(name), record)
+    generation.summary = record
+    return record
