@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, build_book, git
+from support import ROOT, build_book, git
 
 pytestmark = pytest.mark.slow
 
@@ -126,6 +126,7 @@ def test_stale_beyond_pipeline_fails_the_build(tmp_path):
     check_stale_fails(fresh_clone(ROOT, tmp_path / "clone"))
 
 
+@pytest.mark.needs_raw_data
 def test_book_from_git_on_the_smoke_run(smoke_git, tmp_path):
     """The same checks on a fresh clone of the committed smoke run (consistent by
     construction): it builds and shows its metrics; made stale, it fails."""

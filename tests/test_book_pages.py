@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from test_book_render import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _QuietHandler
+from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ROOT, QuietHandler
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ _LAYOUT = """async () => {
 def _layouts(html: Path, pages: list[str], profile: Path) -> dict[str, dict]:
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_QuietHandler, directory=str(html))
+    handler = functools.partial(QuietHandler, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/"
@@ -83,7 +83,7 @@ def _require_chromium():
 
 def test_the_checks_catch_each_fault(tmp_path):
     _require_chromium()
-    png = (Path(__file__).resolve().parents[1] / "book" / "_static" / "screenshots")
+    png = (ROOT / "book" / "_static" / "screenshots")
     image = next(png.glob("*.png"))
     (tmp_path / "a.png").write_bytes(image.read_bytes())
     page = "<html><head><title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"
@@ -99,6 +99,7 @@ def test_the_checks_catch_each_fault(tmp_path):
     assert not any(f.startswith("three.html") for f in faults)
 
 
+@pytest.mark.needs_raw_data
 def test_every_page_has_one_copy_of_each_figure_its_own_title_and_fits(smoke_book, tmp_path):
     _require_chromium()
     html = Path(smoke_book)

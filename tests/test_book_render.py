@@ -23,20 +23,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Flags that work on a 2-core container without a GPU, a display or a user namespace; no
-# background traffic (updates, sync, QUIC probes), and no host but localhost resolves.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+from support import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, QuietHandler
+
 PAGES = {"overview": "book/index.html", "results": "book/results.html"}
 GENERATIONS = [f"gen{k}" for k in range(5)]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.needs_raw_data,
     pytest.mark.skipif(not sys.platform.startswith("linux"),
                        reason="renders with Debian's Chromium (/usr/bin/chromium): Linux only"),
 ]
@@ -63,11 +57,6 @@ _INSPECT = """async () => {
 }"""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
-
-
 @pytest.fixture(scope="module")
 def rendered(smoke_book, tmp_path_factory):
     """Each page of PAGES as Chromium rendered it, plus every request that left localhost."""
@@ -84,7 +73,7 @@ def rendered(smoke_book, tmp_path_factory):
     shots = Path(os.environ.get("EVOSYNTH_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
     shots.mkdir(parents=True, exist_ok=True)
 
-    handler = functools.partial(_QuietHandler, directory=str(html))
+    handler = functools.partial(QuietHandler, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/"

@@ -24,7 +24,8 @@ import evosynth
 from evosynth.citation import (bibtex, load_citation, reference_bibtex, reference_key,
                                software_bibtex)
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT
+
 CFF = ROOT / "CITATION.cff"
 CFFCONVERT = "cffconvert==2.0.0"
 # What pip prints when no index can be reached (offline, DNS, proxy, TLS): skip, don't fail.
@@ -107,12 +108,14 @@ def _plain(value: str) -> str:
 
 # -- the file --------------------------------------------------------------------------------
 
+@pytest.mark.slow  # the cffconvert fixture pip-installs cffconvert on first use
 def test_citation_file_is_valid_cff(cffconvert):
     done = _run(cffconvert, "--validate", "-i", str(CFF))
     assert done.returncode == 0, f"cffconvert --validate failed:\n{done.stdout}{done.stderr}"
     assert "valid" in done.stdout
 
 
+@pytest.mark.slow  # the cffconvert fixture pip-installs cffconvert on first use
 @pytest.mark.parametrize("breakage", ["no cff-version", "bad date", "no authors", "bad doi"])
 def test_validator_catches_broken_files(cffconvert, tmp_path, breakage):
     cff = load_citation(CFF)
@@ -185,6 +188,7 @@ def test_paper_agrees_with_the_book_bibliography():
         assert _plain(ours[field]) == _plain(book[field]), field
 
 
+@pytest.mark.slow  # the cffconvert fixture pip-installs cffconvert on first use
 def test_software_bibtex_agrees_with_cffconvert(cffconvert):
     done = _run(cffconvert, "-f", "bibtex", "-i", str(CFF))
     assert done.returncode == 0, done.stderr
@@ -195,6 +199,7 @@ def test_software_bibtex_agrees_with_cffconvert(cffconvert):
     assert ours["version"] == str(load_citation(CFF)["version"])  # cffconvert prints no version
 
 
+@pytest.mark.slow  # the cffconvert fixture pip-installs cffconvert on first use
 def test_reference_bibtex_agrees_with_cffconvert(cffconvert, tmp_path):
     """cffconvert converts only the root, so the paper is put at the root of a scratch file."""
     ref = load_citation(CFF)["references"][0]

@@ -1,14 +1,14 @@
+"""The parameters file (evosynth.config): every section validated, errors naming the key."""
+
 import copy
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from evosynth.config import ParamsError, load_params, parse_params
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT, tiny_params
+
 DEFAULT = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
@@ -81,15 +81,68 @@ def test_missing_and_malformed_files(tmp_path):
         load_params(tmp_path / "list.yaml")
 
 
-def test_check_command(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "evosynth", "check"], cwd=ROOT,
-                        capture_output=True, text=True)
-    assert ok.returncode == 0, ok.stderr
-    assert "params.yaml: ok" in ok.stdout and "synapses" in ok.stdout
+def test_image_size_must_fit_the_network():
+    data = tiny_params(image_size=20)
+    data["ancestor"]["model"]["widths"] = [4, 8, 16]   # patch 1: sides divisible by 8
+    with pytest.raises(ParamsError, match=r"prepare\.image_size = 20 must be divisible by .* = 8"):
+        parse_params(data)
+    data["ancestor"]["model"]["widths"] = [4, 8]       # divisible by 4
+    assert parse_params(data).prepare.image_size == 20
+
+
+# -- the structured lineage -------------------------------------------------------------------
+def _with(section, **changes):
     data = copy.deepcopy(DEFAULT)
-    data["ancestor"]["train"]["optimiser"] = "adam"
-    (tmp_path / "p.yaml").write_text(yaml.safe_dump(data))
-    bad = subprocess.run([sys.executable, "-m", "evosynth", "check", "--params",
-                          str(tmp_path / "p.yaml")], cwd=ROOT, capture_output=True, text=True)
-    assert bad.returncode == 2
-    assert "ancestor.train.optimiser" in bad.stderr and "unknown key" in bad.stderr
+    data[section] = {**data.get(section, data["generation"]), **changes}
+    return data
+
+
+def test_structured_parameters_are_validated_with_the_key_named():
+    params = parse_params(_with("generation", mode="structured", population=3))
+    assert params.generation.mode == "structured" and params.generation.population == 3
+    assert parse_params(copy.deepcopy(DEFAULT)).generation.mode == "unstructured"
+    with pytest.raises(ParamsError, match=r"generation\.mode = 'filters'"):
+        parse_params(_with("generation", mode="filters"))
+    with pytest.raises(ParamsError, match=r"generation\.population = 0"):
+        parse_params(_with("generation", population=0))
+    with pytest.raises(ParamsError, match=r"structured.*rewind"):
+        parse_params(_with("structured", mode="structured", init="rewind"))
+    with pytest.raises(ParamsError, match=r"structured\.modee.*unknown key"):
+        parse_params(_with("structured", modee="structured"))
+
+
+# -- the study and the sweep -----------------------------------------------------------------
+@pytest.mark.parametrize("change,message", [
+    (lambda s: s.update(methods=["darwin/inherit", "pruning/inherit"]), r"study\.methods\.1"),
+    (lambda s: s.update(methods=["magnitude/inherit"]), r"budgets from darwin/inherit"),
+    (lambda s: s.update(seeds=[0, 0]), r"seeds must be distinct"),
+    (lambda s: s.update(seeds=[]), r"study\.seeds"),
+    (lambda s: s["tasks"].update({"Fashion MNIST": s["tasks"]["fashion-lenet5"]}),
+     r"task name 'Fashion MNIST'"),
+    (lambda s: s["tasks"]["fashion-lenet5"].update(model=s["tasks"]["saliency"]["model"]),
+     r"the lenet5 network takes none"),
+    (lambda s: s["tasks"]["saliency"]["model"].update(widths=[16, 32, 64, 128, 256]),
+     r"study\.tasks\.saliency\.model\.patch"),
+])
+def test_bad_study_parameters_name_the_key(change, message):
+    data = copy.deepcopy(DEFAULT)
+    change(data["study"])
+    with pytest.raises(ParamsError, match=message):
+        parse_params(data)
+
+
+def test_the_study_and_sweep_are_optional_but_a_sweep_needs_its_task():
+    data = copy.deepcopy(DEFAULT)
+    del data["study"]
+    with pytest.raises(ParamsError, match=r"sweep\.task = 'fashion-lenet5' must be a task of "
+                                          r"study\.tasks \(none: no study section\)"):
+        parse_params(data)
+    del data["sweep"]
+    assert parse_params(data).study is None and parse_params(data).sweep is None
+    data = copy.deepcopy(DEFAULT)
+    data["sweep"]["task"] = "mnist"
+    with pytest.raises(ParamsError, match=r"sweep\.task = 'mnist' must be a task of study\.tasks"):
+        parse_params(data)
+    data["sweep"] = {"task": "fashion-lenet5", "factor": 1.5}
+    with pytest.raises(ParamsError, match=r"sweep\.factor = 1\.5"):
+        parse_params(data)

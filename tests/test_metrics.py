@@ -6,6 +6,7 @@ import torch
 from scipy.ndimage import gaussian_filter
 
 from evosynth import SaliencyMetrics, saliency_scores
+from evosynth.metrics import _has_float64
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -111,3 +112,10 @@ def test_bad_inputs():
         saliency_scores(torch.randn(2, 4, 4) * 5, torch.zeros(2, 4, 4, dtype=torch.bool))
     with pytest.raises(ValueError, match="update first"):
         SaliencyMetrics().compute()
+
+
+def test_metrics_leave_mps_for_the_cpu():
+    assert not _has_float64(torch.device("mps")) and _has_float64(torch.device("cpu"))
+    metrics = SaliencyMetrics()
+    metrics.update(torch.rand(2, 8, 8), torch.rand(2, 8, 8) > 0.5)
+    assert metrics.compute().n_images == 2

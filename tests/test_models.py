@@ -35,3 +35,8 @@ def test_bad_model_config():
         build_model("huge")
     with pytest.raises(ValueError, match="divisible by model.patch"):
         build_model(patch=4)(torch.rand(1, 3, 30, 30))
+
+
+def test_model_channels_are_validated():
+    with pytest.raises(ValueError, match="model.channels must list 5"):
+        build_model(widths=(6, 8), bottleneck_width=10, bottleneck_layers=1, channels=(1, 2))

@@ -1,10 +1,10 @@
 """The code on the book's "Use it on your own model" page runs as printed."""
 
 import re
-from pathlib import Path
 
+from support import ROOT
 
-PAGE = Path(__file__).resolve().parents[1] / "book" / "own_model.md"
+PAGE = ROOT / "book" / "own_model.md"
 
 
 def test_the_pages_example_runs_and_thins_every_generation(capsys):

@@ -1,19 +1,25 @@
-"""The smoke profile through DVC and papermill, end to end, and the book built from it."""
+"""The smoke profile through DVC and papermill, end to end, and the book built from it; a
+``dvc repro`` killed mid-training restarts the stage cleanly."""
 
+import copy
 import csv
 import json
+import random
 import re
+import signal
+import subprocess
+import time
 
+import psutil
 import pytest
 import torch
 import yaml
 
-from evosynth import load_checkpoint
+from evosynth import SaliencySet, load_checkpoint
 
-from conftest import BIN, ROOT, _run
+from support import BIN, SMOKE, bin_env, copy_project, run, wait_for, write_params
 
-pytestmark = pytest.mark.skipif(not (ROOT / "data" / "raw" / "fashion-mnist").is_dir(),
-                                reason="raw data not fetched (bash scripts/setup.sh)")
+pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
 
 def _stages_run(output: str) -> set[str]:
@@ -82,25 +88,25 @@ def test_outputs_for_people_and_tools(smoke):
     assert all(float(r["density"]) == 1.0 for r in layers if r["generation"] == "gen0")
     summary = json.loads((work / "results" / "gen2" / "summary.json").read_text())
     assert summary["parent"] == "gen1" and 0 < summary["factor"] <= 1
-    show = _run([BIN / "dvc", "metrics", "show", "--json"], work).stdout
+    show = run([BIN / "dvc", "metrics", "show", "--json"], work).stdout
     assert "gen4" in show
 
 
 def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke):
     work, _ = smoke
-    again = _run([BIN / "dvc", "repro"], work)
+    again = run([BIN / "dvc", "repro"], work)
     assert _stages_run(again.stdout) == set()
-    assert json.loads(_run([BIN / "dvc", "status", "--json"], work).stdout) == {}
+    assert json.loads(run([BIN / "dvc", "status", "--json"], work).stdout) == {}
     params = yaml.safe_load((work / "params.yaml").read_text())
     params["generation"]["lineage"]["gen3"]["seed"] = 33
     original = (work / "params.yaml").read_text()
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     try:
-        rerun = _run([BIN / "dvc", "repro"], work)
+        rerun = run([BIN / "dvc", "repro"], work)
         assert _stages_run(rerun.stdout) == {"generation@gen3", "generation@gen4", "evaluate"}
     finally:
         (work / "params.yaml").write_text(original)
-    back = _run([BIN / "dvc", "repro"], work)  # the run cache restores the original outputs
+    back = run([BIN / "dvc", "repro"], work)  # the run cache restores the original outputs
     assert _stages_run(back.stdout) <= {"generation@gen3", "generation@gen4", "evaluate"}
 
 
@@ -111,3 +117,59 @@ def test_book_builds_from_the_smoke_run_without_warnings(smoke, smoke_book):
     index = (html / "book" / "index.html").read_text()
     assert f"{metrics['gen4']['reduction']:.1f}" in index  # the glued headline number
     assert (html / "book" / "experiment" / "evaluate.html").is_file()
+
+
+def _kill_tree(pid: int) -> None:
+    parent = psutil.Process(pid)
+    processes = [parent, *parent.children(recursive=True)]   # dvc, papermill, the kernel
+    for process in processes:
+        try:
+            process.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(processes, timeout=30)
+
+
+def test_dvc_repro_killed_mid_training_restarts_the_stage_cleanly(tmp_path):
+    """SIGKILL to dvc, papermill and the kernel while the ancestor trains; then repro again."""
+    work = tmp_path / "project"
+    work.mkdir()
+    copy_project(work)
+    params = copy.deepcopy(SMOKE)
+    params["ancestor"]["train"]["epochs"] = 8     # 48 steps: long enough to kill mid-way
+    write_params(work / "params.yaml", params)
+    env = bin_env()
+    for args in (["dvc", "init", "--no-scm", "-q"], ["dvc", "commit", "--force", "-q",
+                                                     "data.dvc"]):
+        assert run([BIN / args[0], *args[1:]], work, check=False, env=env).returncode == 0
+
+    log = tmp_path / "repro.log"
+    with open(log, "w") as out:
+        repro = subprocess.Popen([BIN / "dvc", "repro", "ancestor"], cwd=work, env=env,
+                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(log, "ancestor:   0%", repro, timeout=240)   # the training bar has started
+        time.sleep(random.Random(1).uniform(0.1, 0.5))
+    finally:
+        _kill_tree(repro.pid)
+    assert "Updating lock file 'dvc.lock'" in log.read_text()   # prepare had finished ...
+    assert not (work / "results" / "gen0" / "summary.json").exists(), "killed too late"
+
+    # Whatever the kill left is whole: no checkpoint or split can be half-written.
+    for checkpoint in (work / "models").rglob("*.pt"):
+        torch.load(checkpoint, map_location="cpu", weights_only=True)
+    for split in (work / "data" / "prepared").glob("*.npz"):
+        SaliencySet.load(split)
+
+    again = run([BIN / "dvc", "repro", "ancestor"], work, check=False, env=env)
+    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-2000:]
+    assert "Running stage 'ancestor'" in again.stdout
+    assert "Running stage 'prepare'" not in again.stdout         # finished stages are kept
+    state = load_checkpoint(work / "models" / "gen0" / "network.pt")
+    assert state["generation"] == "gen0" and state["masks"].count() > 0
+    assert json.loads((work / "results" / "gen0" / "summary.json").read_text())["synapses"] \
+        == state["masks"].count()
+    leftovers = [p for p in work.rglob("*.tmp") if ".dvc" not in p.parts]
+    assert leftovers == []
+    status = run([BIN / "dvc", "status", "ancestor", "--json"], work, check=False, env=env)
+    assert status.returncode == 0 and json.loads(status.stdout) == {}

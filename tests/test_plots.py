@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import BIN, ROOT, _run, commit_project
+from support import (BIN, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ROOT, QuietHandler, commit_project,
+                     run)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
 GENERATIONS = [f"gen{k}" for k in range(5)]
 SYNAPSES = "Synapses per generation"
@@ -56,7 +57,7 @@ def _copy(work: Path, dest: Path) -> Path:
 
     shutil.copytree(work, dest, symlinks=True, ignore=skip)
     shutil.copy(ROOT / ".dvc" / "plots.html", dest / ".dvc" / "plots.html")
-    _run([BIN / "dvc", "config", "plots.html_template", "plots.html"], dest)
+    run([BIN / "dvc", "config", "plots.html_template", "plots.html"], dest)
     return dest
 
 
@@ -97,7 +98,7 @@ def project(smoke, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def shown(project):
-    return _json(_run([BIN / "dvc", "plots", "show", "--json"], project))
+    return _json(run([BIN / "dvc", "plots", "show", "--json"], project))
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +112,12 @@ def diffed(smoke, tmp_path_factory):
         if not (repo / name).exists():
             shutil.copy(ROOT / name, repo / name)
     commit_project(repo, "the smoke run")
-    run = _run([BIN / "dvc", "exp", "run", "-n", EXPERIMENT,
-                "-S", "generation.lineage.gen4.seed=9"], repo)
-    reran = {line.split("'")[1] for line in run.stdout.splitlines()
+    experiment = run([BIN / "dvc", "exp", "run", "-n", EXPERIMENT,
+                      "-S", "generation.lineage.gen4.seed=9"], repo)
+    reran = {line.split("'")[1] for line in experiment.stdout.splitlines()
              if line.startswith("Running stage")}
-    assert reran == {"generation@gen4", "evaluate"}, run.stdout[-3000:]
-    return _json(_run([BIN / "dvc", "plots", "diff", "HEAD", EXPERIMENT, "--json"], repo))
+    assert reran == {"generation@gen4", "evaluate"}, experiment.stdout[-3000:]
+    return _json(run([BIN / "dvc", "plots", "diff", "HEAD", EXPERIMENT, "--json"], repo))
 
 
 # --- dvc plots show --json ---
@@ -220,8 +221,6 @@ _RENDERED = """async (count) => {
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="renders with Debian's Chromium (/usr/bin/chromium): Linux only")
 def test_plots_page_renders_offline(project, tmp_path_factory):
-    from test_book_render import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, _QuietHandler
-
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install "
                     f"chromium; bash scripts/setup.sh does it as root or with sudo)")
@@ -231,11 +230,11 @@ def test_plots_page_renders_offline(project, tmp_path_factory):
         pytest.fail("the Python package playwright is missing: pip install -e '.[test]'")
 
     out = tmp_path_factory.mktemp("plots-html")
-    _run([BIN / "dvc", "plots", "show", "-o", str(out)], project)
+    run([BIN / "dvc", "plots", "show", "-o", str(out)], project)
     page_html = (out / "index.html").read_text()
     assert "cdn.jsdelivr.net" not in page_html and "<script src" not in page_html
 
-    handler = functools.partial(_QuietHandler, directory=str(out))
+    handler = functools.partial(QuietHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     blocked, failed, errors, console = [], [], [], []

@@ -2,6 +2,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evosynth import synapse_probability, synaptic_probabilities
 
@@ -53,3 +55,11 @@ def test_layer_versus_global_z(small_net):
     assert float(glob["up.weight"].max()) == pytest.approx(math.exp(1.0 / 2.0 - 1))
     assert float(glob["fc.weight"].max()) == pytest.approx(math.exp(0.1 / 2.0 - 1))
     assert float(layer["fc.weight"].max()) == pytest.approx(1.0)
+
+
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=50))
+def test_probability_range_for_any_weights(values):
+    weights = torch.tensor(values)  # float32: tiny values underflow to 0
+    p = synapse_probability(weights)
+    assert bool(((p >= 0.3678) & (p <= 1.0)).all())
+    assert float(p.max()) == 1.0 or bool((weights == 0).all())

@@ -15,17 +15,15 @@ import pytest
 
 from evosynth import load_checkpoint
 
-from conftest import BIN, ROOT, _run, build_book, git
+from support import BIN, build_book, git, run
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not (ROOT / "data" / "raw" / "fashion-mnist").is_dir(),
-                                 reason="raw data not fetched (bash scripts/setup.sh)")]
+pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
 GENERATIONS = [f"gen{k}" for k in range(5)]
 
 
 def dvc(project, *args, check=True):
-    return _run([BIN / "dvc", *args], project, check=check)
+    return run([BIN / "dvc", *args], project, check=check)
 
 
 def _stages_run(output: str) -> set[str]:
@@ -103,7 +101,7 @@ def test_verify_after_a_rerun_then_edited_results(remote, tmp_path):
     rerun = dvc(project, "repro", "--force", "dvc.yaml")
     assert {"prepare", "ancestor", "evaluate"} <= _stages_run(rerun.stdout)
 
-    check = _run([BIN / "python", "-m", "evosynth", "verify"], project, check=False)
+    check = run([BIN / "python", "-m", "evosynth", "verify"], project, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     assert _verdicts(check.stdout) == {g: "bit-identical" for g in GENERATIONS}, check.stdout
     assert "REPRODUCED: 5 bit-identical, 0 within tolerance, 0 not reproduced" in check.stdout
@@ -112,7 +110,7 @@ def test_verify_after_a_rerun_then_edited_results(remote, tmp_path):
     metrics = json.loads(metrics_file.read_text())
     metrics["gen2"]["f_beta_adaptive"] += 0.5
     metrics_file.write_text(json.dumps(metrics, indent=2))
-    check = _run([BIN / "python", "-m", "evosynth", "verify"], project, check=False)
+    check = run([BIN / "python", "-m", "evosynth", "verify"], project, check=False)
     assert check.returncode == 1, check.stdout + check.stderr
     verdicts = _verdicts(check.stdout)
     assert verdicts.pop("gen2") == "not reproduced", check.stdout

@@ -5,7 +5,9 @@ import ast
 import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "evosynth"
+from support import ROOT
+
+SRC = ROOT / "src" / "evosynth"
 
 
 def _module(path: Path) -> str:

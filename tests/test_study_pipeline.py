@@ -9,10 +9,9 @@ import re
 import pytest
 import yaml
 
-from conftest import BIN, ROOT, _run
+from support import BIN, run
 
-pytestmark = pytest.mark.skipif(not (ROOT / "data" / "raw" / "fashion-mnist").is_dir(),
-                                reason="raw data not fetched (bash scripts/setup.sh)")
+pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
 SALIENCY = {"f_beta_adaptive", "f_beta_max", "mae"}
 METRICS = {"saliency": SALIENCY, "saliency-default": SALIENCY}
@@ -67,11 +66,11 @@ def test_study_outputs_and_status(smoke):
         outputs = [o for c in notebook["cells"] for o in c.get("outputs", [])]
         assert outputs and not any(o["output_type"] == "error" for o in outputs), name
     assert (work / "results" / "beyond" / "methods.png").stat().st_size > 10_000
-    assert json.loads(_run([BIN / "dvc", "status", "--json", "beyond/dvc.yaml"],
+    assert json.loads(run([BIN / "dvc", "status", "--json", "beyond/dvc.yaml"],
                            work).stdout) == {}
-    again = _run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work)
+    again = run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work)
     assert "Running stage" not in again.stdout
-    shown = _run([BIN / "dvc", "metrics", "show", "--json"], work).stdout
+    shown = run([BIN / "dvc", "metrics", "show", "--json"], work).stdout
     workspace = next(iter(json.loads(shown).values()))["data"]   # the one revision shown
     summary = workspace["results/beyond_summary.json"]["data"]
     assert set(summary) == set(study["tasks"])          # the small summary metric, per task

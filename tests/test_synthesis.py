@@ -2,10 +2,11 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
-from evosynth import (BudgetEnvironment, ConstantEnvironment, MaskError, Masks, count_synapses,
-                      synaptic_probabilities, synthesize)
+from evosynth import MaskError, Masks, count_synapses, synaptic_probabilities, synthesize
 
 
 def test_offspring_masks_cover_every_synaptic_weight(small_net, generator):
@@ -71,40 +72,10 @@ def test_same_seed_same_offspring_different_seed_differs(small_net):
     assert any(not torch.equal(a[n], c[n]) for n in a)
 
 
-def test_budget_environment_hits_expected_count(small_net):
-    target = 100
-    env = BudgetEnvironment(target_synapses=target)
-    probabilities = synaptic_probabilities(small_net)
-    factor = env.factor(probabilities)
-    assert factor * sum(float(p.sum()) for p in probabilities.values()) == pytest.approx(target)
-    g = torch.Generator().manual_seed(0)
-    mean = sum(count_synapses(synthesize(small_net, env, g)) for _ in range(200)) / 200
-    assert mean == pytest.approx(target, rel=0.03)
-
-
-def test_budget_keep_fraction_and_cap(small_net):
-    probabilities = synaptic_probabilities(small_net)
-    alive = sum(p.numel() for p in probabilities.values())
-    f = BudgetEnvironment(keep_fraction=0.25).factor(probabilities)
-    assert f * sum(float(p.sum()) for p in probabilities.values()) == pytest.approx(0.25 * alive)
-    # Unreachable target: F capped at 1.
-    assert BudgetEnvironment(target_synapses=10 * alive).factor(probabilities) == 1.0
-
-
 @pytest.mark.parametrize("factor", [0, -0.1, 1.5, float("nan"), "0.5", True])
 def test_bad_factor_is_rejected(small_net, generator, factor):
     with pytest.raises(ValueError, match=r"\(0, 1\]"):
         synthesize(small_net, factor, generator)
-
-
-def test_bad_environment_arguments():
-    with pytest.raises(ValueError, match="exactly one"):
-        BudgetEnvironment()
-    with pytest.raises(ValueError, match="target_synapses"):
-        BudgetEnvironment(target_synapses=0)
-    with pytest.raises(ValueError, match="keep_fraction"):
-        BudgetEnvironment(keep_fraction=2.0)
-    assert ConstantEnvironment(0.3).factor({}) == 0.3
 
 
 def test_bad_generator_and_masks(small_net):
@@ -131,3 +102,46 @@ def test_global_normalization_changes_which_layers_thin(small_net):
     # Globally normalised, the weak layer sits near the 1/e floor.
     assert float(torch.stack(glob).mean()) == pytest.approx(math.exp(-1), abs=0.05)
     assert float(torch.stack(layer).mean()) > float(torch.stack(glob).mean()) + 0.1
+
+
+# -- properties over random networks, weights, factors and masks ------------------------------
+@st.composite
+def networks(draw):
+    torch.manual_seed(draw(st.integers(0, 2**16)))
+    layers = []
+    channels = draw(st.integers(1, 4))
+    for _ in range(draw(st.integers(1, 3))):
+        out = draw(st.integers(1, 5))
+        k = draw(st.sampled_from([1, 3]))
+        layers.append(nn.Conv2d(channels, out, k))
+        channels = out
+    layers.append(nn.Linear(channels, draw(st.integers(1, 4))))
+    net = nn.Sequential(*layers)
+    scale = draw(st.sampled_from([0.0, 1e-6, 1.0, 1e3]))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(scale)
+    return net
+
+
+@settings(max_examples=60, deadline=None)
+@given(net=networks(), factor=st.floats(1e-3, 1.0), seed=st.integers(0, 2**31 - 1),
+       parent_density=st.floats(0.0, 1.0), normalization=st.sampled_from(["layer", "global"]))
+def test_synthesis_invariants(net, factor, seed, parent_density, normalization):
+    g = torch.Generator().manual_seed(seed)
+    parent = Masks({n: torch.rand(m.shape, generator=g) < parent_density
+                    for n, m in Masks.ones_like(net).items()})
+    probabilities = synaptic_probabilities(net, parent, normalization)
+    for name, p in probabilities.items():
+        assert bool(((p >= 0) & (p <= 1)).all())
+        assert bool((p[~parent[name]] == 0).all())
+        if parent[name].any() and normalization == "layer":
+            assert float(p[parent[name]].min()) >= torch.exp(torch.tensor(-1.0)).item() - 1e-6
+    child = synthesize(net, factor, torch.Generator().manual_seed(seed), masks=parent,
+                       normalization=normalization)
+    again = synthesize(net, factor, torch.Generator().manual_seed(seed), masks=parent,
+                       normalization=normalization)
+    assert child.is_subset_of(parent)
+    assert all(torch.equal(child[n], again[n]) for n in child)
+    assert count_synapses(child) == child.count() == sum(int(m.sum()) for m in child.values())
+    assert child.count() <= parent.count() <= child.total()

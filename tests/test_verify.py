@@ -20,7 +20,8 @@ import yaml
 from evosynth import verify
 from evosynth.__main__ import main
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT
+
 FILES = ("results/metrics.json", "dvc.lock", "results/study/saliency.json")
 GIT = ["git", "-c", "user.name=verify test", "-c", "user.email=verify@example.org",
        "-c", "commit.gpgsign=false"]

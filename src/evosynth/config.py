@@ -178,7 +178,7 @@ class OffspringParams(_Section):
     number of training epochs (default: ``generation.train.epochs``)."""
 
     parent: Str
-    environment: EnvironmentParams
+    environment: EnvironmentParams | None = None   # required, except in a dense control
     seed: Seed
     epochs: PositiveInt | None = None
 
@@ -196,6 +196,9 @@ class GenerationParams(_Section):
     mode: Literal[SYNTHESIS_MODES] = "unstructured"
     # Offspring synthesized and trained per generation; the best on the validation split lives.
     population: PositiveInt = 1
+    # darwin: the paper's random synthesis; dense: every synapse survives (the dense control:
+    # the same lineage and training with nothing removed).
+    selection: Literal["darwin", "dense"] = "darwin"
 
     @model_validator(mode="after")
     def _consecutive(self) -> GenerationParams:
@@ -228,10 +231,11 @@ class GenerationParams(_Section):
             raise ValueError(f"generation {name!r} is not in the lineage "
                              f"({', '.join(self.lineage)})")
         spec = self.lineage[name]
-        return Recipe(environment=spec.environment.build(), seed=spec.seed,
+        environment = spec.environment.build() if spec.environment is not None else None
+        return Recipe(environment=environment, seed=spec.seed,
                       train=self.train_for(name).to_config(), init=self.init,
                       normalization=self.normalization, mode=self.mode,
-                      population=self.population)
+                      population=self.population, selection=self.selection)
 
 
 class EvaluateParams(_Section):
@@ -303,8 +307,10 @@ class Params(_Section):
     evaluate: EvaluateParams = EvaluateParams()
     study: StudyParams | None = None
     sweep: SweepParams | None = None
-    # A second lineage from the same ancestor (beyond/dvc.yaml), e.g. structured synthesis.
+    # Further lineages from the same ancestor (beyond/dvc.yaml): structured synthesis, and the
+    # dense control (the default lineage's training with every synapse kept).
     structured: GenerationParams | None = None
+    control: GenerationParams | None = None
 
     def lineage_section(self, name: str) -> GenerationParams:
         """The lineage section ``name``: ``generation`` (the paper's) or ``structured``."""

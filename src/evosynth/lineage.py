@@ -44,9 +44,11 @@ from .training import EpochHook, TrainConfig, saliency_loss, train
 #: and the offspring is a smaller dense network (:mod:`evosynth.genetics.clusters`).
 SYNTHESIS_MODES = ("unstructured", "structured")
 SynthesisMode = Literal[SYNTHESIS_MODES]
-#: How the surviving synapses are chosen: ``darwin`` (the paper's random synthesis), or a
-#: pruning baseline at a given per-layer budget (:mod:`evosynth.genetics.pruning`).
-SELECTIONS = ("darwin", *PRUNING_METHODS)
+#: How the surviving synapses are chosen: ``darwin`` (the paper's random synthesis), a pruning
+#: baseline at a given per-layer budget (:mod:`evosynth.genetics.pruning`), or ``dense``:
+#: every synapse of the parent survives (the dense control: the same training, nothing
+#: removed).
+SELECTIONS = ("darwin", *PRUNING_METHODS, "dense")
 
 #: ``validate(network) -> {metric: value}``: the validation scores of a trained network.
 Validator = Callable[[nn.Module], Mapping[str, float]]
@@ -67,7 +69,8 @@ class Recipe:
         normalization: Z of the probability model, per ``layer`` or ``global``.
         mode: ``unstructured`` or ``structured`` (:data:`SYNTHESIS_MODES`).
         population: candidates synthesized and trained; the best on validation survives.
-        selection: ``darwin``, or a pruning baseline ``magnitude`` / ``random``.
+        selection: ``darwin``, a pruning baseline ``magnitude`` / ``random``, or ``dense``
+            (every synapse of the parent survives: the dense control).
         budget: alive synapses per layer, for a pruning baseline.
     """
 
@@ -97,7 +100,12 @@ class Recipe:
                              "or newborn")
         if self.selection == "darwin":
             if self.environment is None:
-                raise ValueError("selection 'darwin' needs an environment (F(E))")
+                raise ValueError("selection 'darwin' needs an environment (F(E)) for every "
+                                 "generation")
+        elif self.selection == "dense":
+            if self.mode != "unstructured" or self.population != 1:
+                raise ValueError("selection 'dense' (the dense control) keeps every synapse: "
+                                 "it needs mode 'unstructured' and population 1")
         elif self.budget is None or self.mode != "unstructured":
             raise ValueError(f"selection {self.selection!r} (a pruning baseline) needs a "
                              "per-layer budget and mode 'unstructured'")
@@ -165,6 +173,10 @@ def synthesize_offspring(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
         masks = Masks(draw(probabilities, factor, generator))
         info = {"factor": factor, "expected_synapses":
                 factor * sum(float(p.sum()) for p in probabilities.values())}
+    elif recipe.selection == "dense":
+        probabilities = None
+        masks = Masks(parent_masks)
+        info = {"factor": None, "expected_synapses": float(masks.count())}
     else:
         probabilities = None
         masks = prune_to_budget(parent, parent_masks, recipe.budget, recipe.selection, generator)

@@ -106,6 +106,11 @@ class Paths:
         return self.root / "results" / "structured.json"
 
     @property
+    def control_metrics(self) -> Path:
+        """Test-split scores of the dense control lineage (``control-metrics`` stage)."""
+        return self.root / "results" / "control.json"
+
+    @property
     def beyond(self) -> Path:
         """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON)."""
         return self.root / "results" / "beyond.json"

@@ -108,8 +108,9 @@ class Masks(dict[str, torch.Tensor]):
     def attach(self, model: nn.Module) -> MaskHandle:
         """Apply the masks and keep dead synapses at zero during training.
 
-        Dead weights are zeroed now, and a gradient hook zeroes their gradients so that no
-        optimizer state (momentum, Adam moments) builds up for them. Call
+        Dead weights are zeroed now, and a hook zeroes their gradients in place once they are
+        accumulated (before the optimizer reads them), so that no optimizer state (momentum,
+        Adam moments) builds up for them. Call
         ``handle.enforce()`` after each optimizer step (``evosynth.training.train`` does): it
         re-zeroes dead weights, which keeps them exactly zero even under decoupled weight
         decay or any update that does not go through the gradient. ``handle.remove()``
@@ -119,11 +120,22 @@ class Masks(dict[str, torch.Tensor]):
         pairs = []
         for name, weight in synaptic_parameters(model):
             keep = self[name].to(device=weight.device, dtype=weight.dtype)
-            pairs.append((weight, keep, weight.register_hook(lambda grad, keep=keep: grad * keep)))
+            pairs.append((weight, keep,
+                          weight.register_post_accumulate_grad_hook(_zero_dead_grad(keep))))
         return MaskHandle(pairs)
 
     def __repr__(self) -> str:
         return f"Masks({len(self)} layers, {self.count():,}/{self.total():,} synapses alive)"
+
+
+def _zero_dead_grad(keep: torch.Tensor):
+    """A post-accumulate-grad hook: multiply the accumulated gradient by ``keep`` in place
+    (no new tensor per step; the same values as returning ``grad * keep`` from a gradient
+    hook)."""
+    def hook(weight: torch.Tensor) -> None:
+        if weight.grad is not None:
+            weight.grad.mul_(keep)
+    return hook
 
 
 class MaskHandle:

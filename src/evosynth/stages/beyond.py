@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..atomic import write_json
 from ..checkpoints import load_checkpoint, load_network
 from ..classifiers import accuracy, build_classifier, classification_loss, fashion_split
@@ -16,11 +18,13 @@ from ..data import SaliencySet
 from ..genetics import ConstantEnvironment, count_synapses
 from ..models import SaliencyNet
 from ..paths import Paths
-from ..study import Task, paired_differences, result_key, run_seed, subset, summarise
+from ..study import (Task, lineage_table, paired_differences, result_key, run_seed, subset,
+                     summarise)
 from ..training import evaluate, saliency_loss
 
 #: Task name of the default experiment's network in ``beyond.json`` (its unstructured lineage
-#: from ``results/metrics.json`` and its structured lineage from ``results/structured.json``).
+#: from ``results/metrics.json``, its structured lineage from ``results/structured.json`` and
+#: its dense control from ``results/control.json``).
 DEFAULT_TASK = "saliency-default"
 #: The arms every other method of the study is compared with, seed by seed.
 BASELINES = ("magnitude/inherit", "random/inherit")
@@ -105,18 +109,19 @@ def lineage_metrics(params: Params, section: str, method: str, out: str | Path,
 
 
 def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
-    """Merge every study task's results, and the default experiment's two lineages
-    (unstructured: ``metrics.json``; structured: ``structured.json``), into ``beyond.json``;
-    writes its summary metric ``beyond_summary.json`` too."""
+    """Merge every study task's results, and the default experiment's lineages (unstructured:
+    ``metrics.json``; structured: ``structured.json``; the dense control: ``control.json``),
+    into ``beyond.json``; writes its summary metric ``beyond_summary.json`` too."""
     if params.study is None:
         raise ValueError("params.yaml has no study section")
     studies = [paths.study(name) for name in params.study.tasks]
-    for source in [*studies, paths.metrics, paths.structured_metrics]:
+    lineages = [paths.structured_metrics, paths.control_metrics]
+    for source in [*studies, paths.metrics, *lineages]:
         if not source.is_file():
             raise FileNotFoundError(f"{source}: results not found (run `dvc repro` and then "
                                     "`dvc repro beyond/dvc.yaml`)")
     merged: dict[str, dict[str, Any]] = {}
-    for source in [*studies, paths.structured_metrics]:
+    for source in [*studies, *lineages]:
         merged.update(json.loads(source.read_text()))
     g = params.generation
     for name, entry in json.loads(paths.metrics.read_text()).items():
@@ -149,4 +154,39 @@ def beyond_summary(params: Params, results: dict[str, dict[str, Any]]) -> dict[s
                 entry[f"darwin/inherit - {baseline}"] = {"mean": diff[0].mean,
                                                          "std": diff[0].std}
         summary[task] = entry
+    return summary
+
+
+#: The dense control's method name in ``beyond.json`` (``<task>/dense-control/<init>/...``).
+CONTROL_METHOD = "dense-control"
+
+
+def control_comparison(results: dict[str, dict[str, Any]], metric: str = "f_beta_adaptive",
+                       task: str = DEFAULT_TASK) -> pd.DataFrame:
+    """The default lineage against its ancestor and against the dense control, generation by
+    generation (one row each): synapses and reduction of the default lineage, ``metric`` of
+    the default lineage, of the ancestor and of the control at the same generation (the same
+    training, nothing removed), and the two differences ``minus_ancestor`` and
+    ``minus_control``. Every default-lineage seed that has a control of its own counts; with
+    several, the mean over them (and ``n_seeds``)."""
+    table = lineage_table(results, task)
+    table["arm"] = table["method"].str.split("/").str[0]
+    darwin = table[table["arm"] == "darwin"].set_index(["seed", "generation"])
+    control = table[table["arm"] == CONTROL_METHOD].set_index(["seed", "generation"])
+    rows = []
+    for (seed, generation), row in darwin.iterrows():
+        if (seed, generation) not in control.index:
+            continue
+        ancestor = darwin.loc[(seed, "gen0"), metric]
+        rows.append({"seed": seed, "generation": generation, "synapses": row["synapses"],
+                     "reduction": row["reduction"], metric: row[metric], "ancestor": ancestor,
+                     "control": control.loc[(seed, generation), metric],
+                     "minus_ancestor": row[metric] - ancestor,
+                     "minus_control": row[metric] - control.loc[(seed, generation), metric]})
+    if not rows:
+        raise ValueError(f"no {task} result has both the default lineage and its dense control "
+                         "(run `dvc repro beyond/dvc.yaml`)")
+    frame = pd.DataFrame(rows)
+    summary = frame.drop(columns="seed").groupby("generation").mean()
+    summary["n_seeds"] = frame.groupby("generation")["seed"].nunique()
     return summary

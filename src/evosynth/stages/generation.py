@@ -47,7 +47,9 @@ def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool
         rewind_state=rewind_state, progress=progress, description=name,
         live_dir=where.live(name))
     unit = "filters" if g.mode == "structured" else "synapses"
+    environment = spec.environment
     save_generation(where, name, result, parent=spec.parent,
-                    environment=spec.environment.model_dump(),
-                    environment_text=spec.environment.describe(unit))
+                    environment=environment.model_dump() if environment else None,
+                    environment_text=environment.describe(unit) if environment
+                    else "none: every synapse of the parent kept (the dense control)")
     return result

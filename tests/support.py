@@ -1,0 +1,231 @@
+"""Helpers shared by the tests: paths, a subprocess runner, git-committed project copies, small
+known networks and parameter sets. Plain functions and constants; the fixtures are in
+tests/conftest.py. Test modules import them as ``from support import ...`` (pytest puts tests/,
+which has no ``__init__.py``, on ``sys.path``, as it does for conftest.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from PIL import Image
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from evosynth import BudgetEnvironment, TrainConfig, build_model, train
+from evosynth.genetics import synthesize_clusters
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+#: The raw data of the default data set (``bash scripts/setup.sh`` fetches it); tests that read
+#: it carry the ``needs_raw_data`` marker (tests/conftest.py skips them when it is missing).
+RAW = ROOT / "data" / "raw"
+RAW_FASHION = RAW / "fashion-mnist"
+RAW_DATA_MISSING = "raw data not fetched (bash scripts/setup.sh)"
+
+#: What the default pipeline needs, and what the book needs on top (see :func:`copy_project`).
+PIPELINE = ("dvc.yaml", "data.dvc", "notebooks", "src", "requirements.lock")
+BOOK = ("_config.yml", "_toc.yml", "book", "beyond", "benchmarks", "CITATION.cff")
+
+#: The smoke profile's parameters (deep-copy before changing them).
+SMOKE = yaml.safe_load((ROOT / "profiles" / "smoke.yaml").read_text())
+
+
+# --- subprocesses ------------------------------------------------------------------------------
+
+def bin_env() -> dict[str, str]:
+    """This environment with the virtual environment's ``bin`` first on ``PATH``."""
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def run(args, cwd, check=True, env=None) -> subprocess.CompletedProcess:
+    """Run ``args`` in ``cwd`` (stdout and stderr captured as text) with ``env`` (default:
+    :func:`bin_env`). With ``check``, a non-zero exit fails the test with both outputs."""
+    done = subprocess.run(args, cwd=cwd, env=bin_env() if env is None else env,
+                          capture_output=True, text=True)
+    if check and done.returncode:
+        raise AssertionError(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def wait_for(path: Path, text: str, process: subprocess.Popen, timeout: float) -> None:
+    """Wait until ``text`` appears in the log file ``path`` of the running ``process``."""
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} never appeared:\n{path.read_text()[-4000:]}")
+        time.sleep(0.05)
+
+
+# --- copies of the project ---------------------------------------------------------------------
+
+def copy_project(work: Path, names=PIPELINE) -> Path:
+    """Copy what the default pipeline needs (``names``, then ``data/raw``) into ``work``,
+    without build outputs and the executed notebooks."""
+    for name in names:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
+                "experiment", "_build", "__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(source, work / name)
+    shutil.copytree(RAW, work / "data" / "raw")
+    return work
+
+
+GIT = ["git", "-c", "user.name=evosynth tests", "-c", "user.email=tests@example.org",
+       "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+
+def git(repo, *args, check=True):
+    """``git ARGS`` in ``repo`` with a test identity (no global git config needed)."""
+    return run([*GIT, *args], repo, check=check)
+
+
+def commit_project(work: Path, message: str = "a run of the pipeline") -> Path:
+    """Make the project folder ``work`` (a ``dvc init --no-scm`` copy) a git repository laid
+    out like the real one: DVC uses git, and everything is committed except what the
+    repository's ignore files leave to DVC's cache (data/raw, data/prepared, models/,
+    results/evaluate/examples.npz, .dvc/cache and .dvc/tmp) and the book's _build."""
+    for name in (".gitignore", ".dvc/.gitignore", "results/.gitignore"):
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, work / name)
+    config = work / ".dvc" / "config"
+    config.write_text("".join(line for line in config.read_text().splitlines(keepends=True)
+                              if "no_scm" not in line))
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", message)
+    return work
+
+
+def build_book(project: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``jupyter-book build . -W --keep-going`` in ``project``; the finished process (stdout
+    and stderr as text), whatever its exit status."""
+    return subprocess.run([BIN / "jupyter-book", "build", ".", "-W", "--keep-going"],
+                          cwd=project, env=bin_env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+# --- the built pages in headless Chromium ------------------------------------------------------
+
+#: Debian's Chromium, driven by Playwright (``playwright install`` is never needed).
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags that work on a 2-core container without a GPU, a display or a user namespace; no
+# background traffic (updates, sync, QUIC probes), and no host but localhost resolves.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file server that logs nothing."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+# --- parameters and data sets ------------------------------------------------------------------
+
+def tiny_params(**prepare) -> dict:
+    """The smoke profile on a tiny ``shapes`` data set and network: seconds on a CPU."""
+    data = copy.deepcopy(SMOKE)
+    data["prepare"].update({"dataset": "shapes", "image_size": 16, "n_train": 24, "n_val": 8,
+                            "n_test": 8, **prepare})
+    data["ancestor"]["model"].update({"patch": 1, "widths": [4, 8], "bottleneck_width": 8})
+    data["ancestor"]["train"].update({"epochs": 2, "batch_size": 8, "device": "cpu"})
+    data["generation"]["train"].update({"epochs": 2, "batch_size": 8, "device": "cpu"})
+    data["generation"]["init"] = "newborn"
+    data["generation"]["lineage"] = {"gen1": {"parent": "gen0", "seed": 1, "environment": {
+        "kind": "constant", "factor": 0.6}}}
+    return data
+
+
+def write_params(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def write_folder_dataset(root: Path, stems=("a", "b", "c", "d", "e", "f")) -> None:
+    """A ``folder`` data set of 20x20 images and masks, two per split."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    rng = np.random.default_rng(0)
+    for stem in stems:
+        Image.fromarray(rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)).save(
+            root / "images" / f"{stem}.png")
+        mask = np.zeros((20, 20), np.uint8)
+        mask[5:15, 4:12] = 255
+        Image.fromarray(mask).save(root / "masks" / f"{stem}.png")
+    for split, names in zip(("train", "val", "test"), (stems[:2], stems[2:4], stems[4:])):
+        (root / f"{split}.txt").write_text("\n".join(names) + "\n")
+
+
+def noise_set(n=16, size=32) -> TensorDataset:
+    """Seeded random images and masks."""
+    g = torch.Generator().manual_seed(0)
+    return TensorDataset(torch.rand(n, 3, size, size, generator=g),
+                         (torch.rand(n, 1, size, size, generator=g) > 0.6).float())
+
+
+def train_tiny(**kwargs):
+    """The ``tiny`` network trained for 2 epochs on :func:`noise_set`: (network, result)."""
+    torch.manual_seed(0)
+    net = build_model("tiny")
+    result = train(net, noise_set(), TrainConfig(epochs=2, batch_size=8), progress=False,
+                   **kwargs)
+    return net, result
+
+
+# --- networks ----------------------------------------------------------------------------------
+
+class SmallNet(nn.Module):
+    """A known network: conv 3->4 (3x3), conv-transpose 4->2 (2x2), linear 8->5."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.norm = nn.BatchNorm2d(4)
+        self.up = nn.ConvTranspose2d(4, 2, 2)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.up(torch.relu(self.norm(self.conv(x))))
+        return self.fc(x.mean(dim=(2, 3)).repeat(1, 4))
+
+
+def saliency_net(seed=0, **overrides):
+    """A small saliency network with non-trivial batch-norm statistics and affine parameters,
+    as after training, in eval mode."""
+    torch.manual_seed(seed)
+    config = dict(widths=(6, 8), bottleneck_width=10, bottleneck_layers=1, patch=2,
+                  head_kernel=3)
+    config.update(overrides)
+    net = build_model(**config)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.3, 0.3)
+    return net.eval()
+
+
+def draw_clusters(net, seed=1, fraction=0.6):
+    """A structured draw of ``net``'s filters at budget ``fraction``: (keep, factor)."""
+    return synthesize_clusters(net, BudgetEnvironment(keep_fraction=fraction),
+                               torch.Generator().manual_seed(seed))

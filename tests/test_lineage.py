@@ -1,0 +1,115 @@
+"""The lineage engine end to end on a tiny network: populations with selection, and the
+structured lineage (evosynth.lineage, through the generation and beyond stages)."""
+
+import json
+
+import pytest
+import torch
+
+from evosynth.checkpoints import load_checkpoint
+from evosynth.config import ParamsError, parse_params
+from evosynth.paths import Paths
+
+
+@pytest.fixture
+def tiny_run(tmp_path):
+    from evosynth.stages.ancestor import ancestor
+    from evosynth.synthetic import make_shapes
+    for i, split in enumerate(("train", "val", "test")):
+        make_shapes(24, 16, seed=i).save(tmp_path / "data" / "prepared" / f"{split}.npz")
+    train = {"epochs": 1, "batch_size": 8, "optimizer": "adam", "lr": 0.01, "weight_decay": 0.0,
+             "momentum": 0.9, "schedule": "constant", "seed": 0, "device": "cpu"}
+    lineage = {"gen1": {"parent": "gen0", "seed": 1,
+                        "environment": {"kind": "budget", "keep_fraction": 0.6}},
+               "gen2": {"parent": "gen1", "seed": 2,
+                        "environment": {"kind": "constant", "factor": 0.9}}}
+    data = {"prepare": {"dataset": "shapes", "image_size": 16},
+            "ancestor": {"model": {"widths": [4, 6], "bottleneck_width": 8,
+                                   "bottleneck_layers": 1}, "train": train},
+            "generation": {"normalization": "layer", "init": "inherit", "train": train,
+                           "lineage": lineage, "population": 3},
+            "structured": {"mode": "structured", "normalization": "layer", "init": "inherit",
+                           "train": train, "lineage": lineage, "population": 2},
+            "control": {"selection": "dense", "init": "inherit", "train": train,
+                        "lineage": {"gen1": {"parent": "gen0", "seed": 1},
+                                    "gen2": {"parent": "gen1", "seed": 2}}}}
+    params = parse_params(data)
+    paths = Paths(tmp_path)
+    ancestor(params, paths, progress=False)
+    return params, paths, tmp_path
+
+
+def test_population_keeps_the_fittest_on_validation(tiny_run):
+    from evosynth.stages.generation import generation
+    params, paths, _ = tiny_run
+    result = generation(params, "gen1", paths, progress=False)
+    s = result.summary
+    assert len(s["candidates"]) == 3 and s["population"] == 3
+    assert s["candidates"][0]["seed"] == 1  # candidate 0 is the lineage entry's seed
+    assert len({c["seed"] for c in s["candidates"]}) == 3
+    best = max(s["candidates"], key=lambda c: c["val"]["f_beta_adaptive"])
+    assert s["selected"] == best["candidate"] and s["val"] == best["val"]
+    saved = json.loads(paths.summary("gen1").read_text())
+    assert saved["selected"] == s["selected"]
+    assert load_checkpoint(paths.network("gen1"))["masks"].count() == best["synapses"]
+
+
+def test_structured_lineage_writes_smaller_networks_and_metrics(tiny_run):
+    from evosynth.stages.beyond import lineage_metrics
+    from evosynth.stages.generation import generation
+    params, root_paths, tmp = tiny_run
+    for name in ("gen1", "gen2"):
+        result = generation(params, name, root_paths, progress=False, section="structured")
+        assert result.summary["mode"] == "structured"
+        assert result.summary["parameters"] < result.summary["parent_parameters"]
+    assert (tmp / "models" / "structured" / "gen2" / "network.pt").is_file()
+    rows = lineage_metrics(params, "structured", "darwin-structured",
+                                     tmp / "results" / "structured.json", root_paths)
+    assert list(rows) == [f"saliency-default/darwin-structured/inherit/seed0/gen{k}"
+                          for k in range(3)]
+    assert set(rows["saliency-default/darwin-structured/inherit/seed0/gen2"]) == {
+        "synapses", "reduction", "f_beta_adaptive", "f_beta_max", "mae"}
+    assert rows["saliency-default/darwin-structured/inherit/seed0/gen2"]["reduction"] > 1
+    with pytest.raises(ParamsError, match="no lineage section 'evaluate'"):
+        params.lineage_section("evaluate")
+
+
+def test_dense_control_keeps_every_synapse_and_trains_like_the_offspring(tiny_run):
+    from evosynth.stages.beyond import lineage_metrics
+    from evosynth.stages.generation import generation
+    params, paths, tmp = tiny_run
+    ancestor = load_checkpoint(paths.network("gen0"))
+    for name in ("gen1", "gen2"):
+        result = generation(params, name, paths, progress=False, section="control")
+        assert result.masks.count() == result.masks.total() == ancestor["masks"].count()
+        assert result.summary["selection"] == "dense" and result.summary["factor"] is None
+        assert result.summary["epochs"] == params.generation.train_for(name).epochs
+    trained = load_checkpoint(tmp / "models" / "control" / "gen2" / "network.pt")["model"]
+    assert any(not torch.equal(trained[k], ancestor["model"][k]) for k in trained)  # it trained
+    rows = lineage_metrics(params, "control", "dense-control", tmp / "results" / "control.json",
+                           paths)
+    assert [r["reduction"] for r in rows.values()] == [1.0, 1.0, 1.0]
+
+
+def test_control_comparison_pairs_each_generation_with_its_control():
+    from evosynth.stages.beyond import control_comparison
+    results = {f"saliency-default/{arm}/inherit/seed0/gen{g}": {
+        "synapses": 100 // (g + 1), "reduction": g + 1.0, "f_beta_adaptive": f}
+        for arm, scores in (("darwin", (0.8, 0.82, 0.75)), ("dense-control", (0.8, 0.85, 0.86)))
+        for g, f in enumerate(scores)}
+    table = control_comparison(results)
+    assert table.loc["gen2", "minus_control"] == pytest.approx(0.75 - 0.86)
+    assert table.loc["gen2", "minus_ancestor"] == pytest.approx(0.75 - 0.8)
+    assert table.loc["gen0", "minus_control"] == 0 and table.loc["gen2", "n_seeds"] == 1
+    with pytest.raises(ValueError, match="dense control"):
+        control_comparison({k: v for k, v in results.items() if "/darwin/" in k})
+
+
+def test_a_darwin_lineage_needs_an_environment_and_a_control_no_synthesis():
+    from evosynth.lineage import Recipe
+    from evosynth.training import TrainConfig
+    with pytest.raises(ValueError, match="needs an environment"):
+        Recipe(environment=None, seed=1, train=TrainConfig())
+    with pytest.raises(ValueError, match="dense control"):
+        Recipe(environment=None, seed=1, train=TrainConfig(), selection="dense",
+               mode="structured")
