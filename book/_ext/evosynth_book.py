@@ -1,7 +1,7 @@
 """The book's own Sphinx extension: which run every page shows, one run per book, and the
 companion's BibTeX generated from CITATION.cff.
 
-* ```{run} default``` (or ``structured``) renders a paragraph naming the run behind a page's
+* ```{run} default``` (or ``structured``, ``control``) renders a paragraph naming the run behind a page's
   results: commit, time, machine, PyTorch CPU capability, threads, versions, environment lock;
   it reads the committed training summaries (``results/**/genK/summary.json``).
   ```{run} notebooks``` (executed notebooks as content) does the same for results whose run

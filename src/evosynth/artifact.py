@@ -20,8 +20,10 @@ from typing import Any
 import yaml
 
 #: The lineages whose training summaries (``summary.json`` with a ``machine`` record) the book
-#: shows: the default one (``results/genK``) and the structured one (``results/structured``).
-LINEAGES = {"default": "results", "structured": "results/structured"}
+#: shows: the default one (``results/genK``), the structured one (``results/structured``) and
+#: the dense control (``results/control``).
+LINEAGES = {"default": "results", "structured": "results/structured",
+            "control": "results/control"}
 
 
 class MixedRunsError(RuntimeError):
