@@ -23,13 +23,15 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
     assert ran == {*(f"beyond/dvc.yaml:study@{t}" for t in study["tasks"]),
                    "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:structured-metrics",
-                   "beyond/dvc.yaml:sweep",
-                   *(f"beyond/dvc.yaml:structured-gen{k}" for k in range(1, 5))}
+                   "beyond/dvc.yaml:sweep", "beyond/dvc.yaml:control-metrics",
+                   *(f"beyond/dvc.yaml:{lineage}-gen{k}" for k in range(1, 5)
+                     for lineage in ("structured", "control"))}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}
     expected |= {f"saliency-default/{m}/inherit/seed0/gen{g}"
-                 for m, g in itertools.product(["darwin", "darwin-structured"], range(5))}
+                 for m, g in itertools.product(["darwin", "darwin-structured", "dense-control"],
+                                               range(5))}
     assert set(beyond) == expected
     metrics = json.loads((work / "results" / "metrics.json").read_text())
     assert beyond["saliency-default/darwin/inherit/seed0/gen4"] == metrics["gen4"]
