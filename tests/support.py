@@ -229,3 +229,25 @@ def draw_clusters(net, seed=1, fraction=0.6):
     """A structured draw of ``net``'s filters at budget ``fraction``: (keep, factor)."""
     return synthesize_clusters(net, BudgetEnvironment(keep_fraction=fraction),
                                torch.Generator().manual_seed(seed))
+
+
+# --- the package's own imports (tests/test_structure.py, tests/test_stage_deps.py) ----------
+
+def evosynth_imports(tree, package: str) -> list[tuple[str, list[str]]]:
+    """``(module, names)`` of every ``evosynth`` import statement in the AST ``tree`` (also
+    inside functions); relative imports are resolved against ``package``; ``import a.b`` gives
+    no names."""
+    import ast
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(a.name, []) for a in node.names if a.name.split(".")[0] == "evosynth"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module.split(".")[0] == "evosynth":
+                found.append((module, [a.name for a in node.names]))
+    return found

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import ROOT
+from support import ROOT, evosynth_imports
 
 SRC = ROOT / "src" / "evosynth"
 
@@ -27,19 +27,9 @@ def _file(module: str) -> Path | None:
 
 def _imports(tree: ast.AST, package: str) -> set[str]:
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.split(".")[0] == "evosynth"}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
-            if module.split(".")[0] != "evosynth":
-                continue
-            found.add(module)
-            found |= {f"{module}.{a.name}" for a in node.names if _file(f"{module}.{a.name}")}
+    for module, names in evosynth_imports(tree, package):
+        found.add(module)
+        found |= {f"{module}.{name}" for name in names if _file(f"{module}.{name}")}
     return found
 
 

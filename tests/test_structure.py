@@ -5,7 +5,7 @@ import ast
 import sys
 from pathlib import Path
 
-from support import ROOT
+from support import ROOT, evosynth_imports
 
 SRC = ROOT / "src" / "evosynth"
 
@@ -18,19 +18,7 @@ def _module(path: Path) -> str:
 def _imports(path: Path) -> list[tuple[str, list[str]]]:
     """``(module, names)`` of every evosynth import in ``path`` (also inside functions)."""
     package = _module(path) if path.name == "__init__.py" else _module(path).rsplit(".", 1)[0]
-    found = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found += [(a.name, []) for a in node.names if a.name.split(".")[0] == "evosynth"]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
-            if module.split(".")[0] == "evosynth":
-                found.append((module, [a.name for a in node.names]))
-    return found
+    return evosynth_imports(ast.parse(path.read_text()), package)
 
 
 def _graph() -> dict[str, set[str]]:
