@@ -146,3 +146,33 @@ def test_the_study_and_sweep_are_optional_but_a_sweep_needs_its_task():
     data["sweep"] = {"task": "fashion-lenet5", "factor": 1.5}
     with pytest.raises(ParamsError, match=r"sweep\.factor = 1\.5"):
         parse_params(data)
+
+
+def test_a_replicate_shifts_every_seed_as_the_study_does():
+    data = tiny_params()
+    data["control"] = {"selection": "dense", "init": "inherit", "train": data["generation"]["train"],
+                       "lineage": {"gen1": {"parent": "gen0", "seed": 1}}}
+    data["replicate"] = {"seeds": [1, 2]}
+    params = parse_params(data)
+    assert params.for_seed(0) == params
+    two = params.for_seed(2)
+    assert two.ancestor.init_seed == params.ancestor.init_seed + 2
+    assert two.ancestor.train.seed == params.ancestor.train.seed + 2
+    assert two.generation.train.seed == params.generation.train.seed + 2
+    assert two.control.train.seed == params.control.train.seed + 2
+    assert two.generation.lineage["gen1"].seed == 2000 + params.generation.lineage["gen1"].seed
+    assert two.generation.recipe("gen1").seed == 2001
+    assert two.ancestor.model == params.ancestor.model and two.prepare == params.prepare
+    assert params.replicate_seed(2) == 2
+    with pytest.raises(ParamsError, match=r"seed 5 is not in replicate.seeds \(1, 2\)"):
+        params.replicate_seed(5)
+
+
+@pytest.mark.parametrize("seeds,message", [([0], "greater than or equal to 1"),
+                                           ([1, 1], "seeds must be distinct"),
+                                           ([], "at least 1 item")])
+def test_bad_replicate_seeds_name_the_key(seeds, message):
+    data = tiny_params()
+    data["replicate"] = {"seeds": seeds}
+    with pytest.raises(ParamsError, match=rf"replicate[.:].*{message}"):
+        parse_params(data)

@@ -32,7 +32,8 @@ def tiny_run(tmp_path):
                            "train": train, "lineage": lineage, "population": 2},
             "control": {"selection": "dense", "init": "inherit", "train": train,
                         "lineage": {"gen1": {"parent": "gen0", "seed": 1},
-                                    "gen2": {"parent": "gen1", "seed": 2}}}}
+                                    "gen2": {"parent": "gen1", "seed": 2}}},
+            "replicate": {"seeds": [1]}}
     params = parse_params(data)
     paths = Paths(tmp_path)
     ancestor(params, paths, progress=False)
@@ -89,6 +90,47 @@ def test_dense_control_keeps_every_synapse_and_trains_like_the_offspring(tiny_ru
     rows = lineage_metrics(params, "control", "dense-control", tmp / "results" / "control.json",
                            paths)
     assert [r["reduction"] for r in rows.values()] == [1.0, 1.0, 1.0]
+
+
+def test_a_replicate_is_another_ancestor_lineage_and_control_under_its_own_paths(tiny_run):
+    from evosynth.stages.replicate import replicate
+    params, paths, tmp = tiny_run
+    rows = replicate(params, 1, paths, progress=False)
+    seed0 = load_checkpoint(paths.network("gen0"))
+    mine = paths.for_seed(1)
+    ancestor = load_checkpoint(mine.network("gen0"))
+    assert str(mine.network("gen0")).endswith("models/seeds/seed1/gen0/network.pt")
+    assert any(not torch.equal(ancestor["model"][k], seed0["model"][k]) for k in seed0["model"])
+    offspring = load_checkpoint(mine.network("gen2"))["masks"]
+    assert offspring.is_subset_of(load_checkpoint(mine.network("gen1"))["masks"])
+    assert offspring.count() < ancestor["masks"].count()
+    control = load_checkpoint(mine.for_lineage("control").network("gen2"))["masks"]
+    assert control.count() == ancestor["masks"].count()                 # nothing removed
+    summary = json.loads(mine.summary("gen2").read_text())
+    assert summary["candidates"][0]["seed"] == 1000 + 2                 # as the study seeds
+    assert sorted(rows) == sorted(
+        f"saliency-default/{arm}/inherit/seed1/gen{g}"
+        for arm in ("darwin", "dense-control") for g in range(3))
+    assert json.loads(paths.replicate_metrics(1).read_text()) == rows
+    assert not paths.network("gen1").exists()    # the default lineage's paths are untouched
+    with pytest.raises(ParamsError, match=r"seed 3 is not in replicate.seeds \(1\)"):
+        replicate(params, 3, paths, progress=False)
+
+
+def test_control_comparison_averages_seeds_with_their_spread():
+    from evosynth.stages.beyond import control_comparison
+    results = {f"saliency-default/{arm}/inherit/seed{s}/gen{g}": {
+        "synapses": 100 // (g + 1), "reduction": g + 1.0, "f_beta_adaptive": f + 0.01 * s}
+        for s in (0, 1, 2)
+        for arm, scores in (("darwin", (0.8, 0.75)), ("dense-control", (0.8, 0.85 + 0.01 * s)))
+        for g, f in enumerate(scores)}
+    table = control_comparison(results)
+    # minus_control per seed: 0.75 + 0.01 s - (0.85 + 0.02 s) = -0.10 - 0.01 s
+    assert table.loc["gen1", "minus_control"] == pytest.approx(-0.11)
+    assert table.loc["gen1", "minus_control_std"] == pytest.approx(0.01)
+    assert table.loc["gen1", "minus_ancestor"] == pytest.approx(-0.05)
+    assert table.loc["gen1", "minus_ancestor_std"] == pytest.approx(0.0, abs=1e-12)
+    assert table.loc["gen1", "n_seeds"] == 3
 
 
 def test_control_comparison_pairs_each_generation_with_its_control():

@@ -19,11 +19,13 @@ METRICS = {"saliency": SALIENCY, "saliency-default": SALIENCY}
 
 def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     work, _ = smoke
-    study = yaml.safe_load((work / "params.yaml").read_text())["study"]
+    params = yaml.safe_load((work / "params.yaml").read_text())
+    study, replicate = params["study"], params["replicate"]["seeds"]
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
     assert ran == {*(f"beyond/dvc.yaml:study@{t}" for t in study["tasks"]),
                    "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:structured-metrics",
                    "beyond/dvc.yaml:sweep", "beyond/dvc.yaml:control-metrics",
+                   *(f"beyond/dvc.yaml:replicate@{k}" for k in replicate),
                    *(f"beyond/dvc.yaml:{lineage}-gen{k}" for k in range(1, 5)
                      for lineage in ("structured", "control"))}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
@@ -32,6 +34,9 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     expected |= {f"saliency-default/{m}/inherit/seed0/gen{g}"
                  for m, g in itertools.product(["darwin", "darwin-structured", "dense-control"],
                                                range(5))}
+    expected |= {f"saliency-default/{m}/inherit/seed{k}/gen{g}"     # the replicates
+                 for m, k, g in itertools.product(["darwin", "dense-control"], replicate,
+                                                  range(5))}
     assert set(beyond) == expected
     metrics = json.loads((work / "results" / "metrics.json").read_text())
     assert beyond["saliency-default/darwin/inherit/seed0/gen4"] == metrics["gen4"]
@@ -46,6 +51,14 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
         for method in ("magnitude/inherit", "random/inherit", "lottery/rewind"):
             assert beyond[f"{task}/{method}/seed{seed}/gen{g}"]["synapses"] == budget
         assert budget < beyond[f"{task}/darwin/inherit/seed{seed}/gen{g - 1}"]["synapses"]
+    for k in replicate:   # a replicate is another ancestor, lineage and control: other scores
+        for g in range(5):
+            mine = beyond[f"saliency-default/darwin/inherit/seed{k}/gen{g}"]
+            assert mine["f_beta_adaptive"] != beyond[
+                f"saliency-default/darwin/inherit/seed0/gen{g}"]["f_beta_adaptive"]
+            control = beyond[f"saliency-default/dense-control/inherit/seed{k}/gen{g}"]
+            assert control["synapses"] == beyond[
+                f"saliency-default/dense-control/inherit/seed{k}/gen0"]["synapses"]
 
 
 def test_the_sweep_point_is_a_lineage_in_one_environment(smoke):

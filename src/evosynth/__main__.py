@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     scores.add_argument("--task", default="saliency-default", help="task part of the keys "
                         "(default: %(default)s, the default experiment's network)")
     scores.add_argument("--out", default="results/structured.json", help="(default: %(default)s)")
+    rep = command("replicate", "stage replicate: the default experiment again with another seed",
+                  "Train a new ancestor, the default lineage and its dense control with seed "
+                  "SEED (one of replicate.seeds; every seed shifted as the study shifts them) "
+                  "into models/seeds/seedSEED and results/seeds/seedSEED, and write both "
+                  "lineages' test-split scores to results/seeds/seedSEED/metrics.json.")
+    rep.add_argument("seed", type=int, help="a seed of replicate.seeds (1, 2, ...)")
     command("sweep", "stage sweep: one point of the F(E) sweep",
             "Train the darwin/inherit lineage of study task sweep.task with every generation "
             "in the constant environment sweep.factor; write results/sweep.json. "
@@ -114,7 +120,8 @@ COMMANDS = {
     "prepare": "evosynth.stages.prepare", "ancestor": "evosynth.stages.ancestor",
     "generation": "evosynth.stages.generation", "evaluate": "evosynth.stages.evaluate",
     "study": "evosynth.stages.beyond", "lineage-metrics": "evosynth.stages.beyond",
-    "sweep": "evosynth.stages.beyond", "beyond": "evosynth.stages.beyond",
+    "sweep": "evosynth.stages.beyond", "replicate": "evosynth.stages.replicate",
+    "beyond": "evosynth.stages.beyond",
     "fetch-data": "evosynth.raw", "check": "evosynth.checks", "frontier": "evosynth.frontier",
     "verify": "evosynth.verify",
 }
@@ -150,6 +157,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{len(module.study(params, args.task))} results")
     elif args.command == "lineage-metrics":
         module.lineage_metrics(params, args.section, args.method, args.out, task=args.task)
+    elif args.command == "replicate":
+        rows = module.replicate(params, args.seed)
+        print(json.dumps({k: round(v["f_beta_adaptive"], 4) for k, v in rows.items()}, indent=2))
     elif args.command == "sweep":
         module.sweep(params)
     elif args.command == "beyond":

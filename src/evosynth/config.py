@@ -298,6 +298,20 @@ class SweepParams(_Section):
     generations: PositiveInt = 4
 
 
+class ReplicateParams(_Section):
+    """``replicate``: the default experiment again with other seeds (``beyond/dvc.yaml``): for
+    each seed k, a new ancestor, the default lineage and its dense control, every seed shifted
+    as the study shifts them (:meth:`Params.for_seed`). Seed 0 is the default pipeline."""
+
+    seeds: Annotated[list[Annotated[int, Field(strict=True, ge=1)]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ReplicateParams:
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds must be distinct, got {self.seeds}")
+        return self
+
+
 class Params(_Section):
     """All of ``params.yaml``."""
 
@@ -311,6 +325,39 @@ class Params(_Section):
     # dense control (the default lineage's training with every synapse kept).
     structured: GenerationParams | None = None
     control: GenerationParams | None = None
+    replicate: ReplicateParams | None = None
+
+    def for_seed(self, seed: int) -> Params:
+        """The default experiment (``ancestor``, ``generation`` and ``control``) with seed
+        ``seed``, as the study seeds its lineages: the ancestor's initialisation and every
+        training seed become ``seed`` plus their value here, generation g's synthesis seed
+        ``1000 * seed`` plus its value here. ``for_seed(0)`` is the default experiment."""
+        if seed < 0:
+            raise ParamsError(f"seed = {seed}: must be an integer >= 0")
+
+        def train(t: TrainParams) -> TrainParams:
+            return t.model_copy(update={"seed": t.seed + seed})
+
+        def lineage(g: GenerationParams | None) -> GenerationParams | None:
+            if g is None:
+                return None
+            return g.model_copy(update={"train": train(g.train), "lineage": {
+                name: spec.model_copy(update={"seed": spec.seed + 1000 * seed})
+                for name, spec in g.lineage.items()}})
+
+        a = self.ancestor
+        return self.model_copy(update={
+            "ancestor": a.model_copy(update={"init_seed": a.init_seed + seed,
+                                             "train": train(a.train)}),
+            "generation": lineage(self.generation), "control": lineage(self.control)})
+
+    def replicate_seed(self, seed: int) -> int:
+        """``seed``, checked to be one of ``replicate.seeds``."""
+        known = self.replicate.seeds if self.replicate else []
+        if seed not in known:
+            raise ParamsError(f"seed {seed} is not in replicate.seeds "
+                              f"({', '.join(map(str, known)) or 'none: no replicate section'})")
+        return seed
 
     def lineage_section(self, name: str) -> GenerationParams:
         """The lineage section ``name``: ``generation`` (the paper's) or ``structured``."""

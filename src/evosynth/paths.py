@@ -14,15 +14,24 @@ class Paths:
     #: A second lineage's name (``"structured"``): its generations live in
     #: ``models/<lineage>/genK`` and ``results/<lineage>/genK``; ``gen0`` stays the ancestor.
     lineage: str | None = None
+    #: A replicate of the default experiment with another seed (``replicate`` section): its
+    #: ancestor, lineages and scores live under ``models/seeds/seed<k>/`` and
+    #: ``results/seeds/seed<k>/``; the prepared data is shared.
+    seed: int | None = None
 
     def for_lineage(self, section: str) -> Paths:
         """Where lineage section ``section`` lives: the paper's (``generation``) here, another
         (``structured``) under ``models/<section>/`` and ``results/<section>/``."""
-        return self if section == "generation" else Paths(self.root, lineage=section)
+        return self if section == "generation" else Paths(self.root, section, self.seed)
+
+    def for_seed(self, seed: int) -> Paths:
+        """Where the replicate of the default experiment with seed ``seed`` lives."""
+        return Paths(self.root, self.lineage, seed)
 
     def _lineage(self, generation: str) -> Path:
-        return Path(self.lineage) / generation if self.lineage and generation != "gen0" \
-            else Path(generation)
+        run = Path("seeds") / f"seed{self.seed}" if self.seed is not None else Path()
+        return run / self.lineage / generation if self.lineage and generation != "gen0" \
+            else run / generation
 
     @property
     def prepared(self) -> Path:
@@ -109,6 +118,10 @@ class Paths:
     def control_metrics(self) -> Path:
         """Test-split scores of the dense control lineage (``control-metrics`` stage)."""
         return self.root / "results" / "control.json"
+
+    def replicate_metrics(self, seed: int) -> Path:
+        """Test-split scores of one replicate's lineage and dense control (JSON)."""
+        return self.root / "results" / "seeds" / f"seed{seed}" / "metrics.json"
 
     @property
     def beyond(self) -> Path:

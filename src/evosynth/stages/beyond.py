@@ -26,6 +26,8 @@ from ..training import evaluate, saliency_loss
 #: from ``results/metrics.json``, its structured lineage from ``results/structured.json`` and
 #: its dense control from ``results/control.json``).
 DEFAULT_TASK = "saliency-default"
+#: The dense control's method name in ``beyond.json`` (``<task>/dense-control/<init>/...``).
+CONTROL_METHOD = "dense-control"
 #: The arms every other method of the study is compared with, seed by seed.
 BASELINES = ("magnitude/inherit", "random/inherit")
 
@@ -87,6 +89,16 @@ def lineage_metrics(params: Params, section: str, method: str, out: str | Path,
                     batch_size: int = 64, device: str = "auto") -> dict[str, dict[str, float]]:
     """Test-split scores of gen0..genN of a lineage section, keyed
     ``"<task>/<method>/<init>/seed<train seed>/<genK>"``; written to ``out`` as JSON."""
+    rows = lineage_scores(params, section, method, paths, task, batch_size, device)
+    write_json(out, rows)
+    return rows
+
+
+def lineage_scores(params: Params, section: str, method: str, paths: Paths = Paths(),
+                   task: str = DEFAULT_TASK, batch_size: int = 64,
+                   device: str = "auto") -> dict[str, dict[str, float]]:
+    """What :func:`lineage_metrics` writes: the test-split scores of every generation of
+    lineage ``section`` under ``paths``."""
     g = params.lineage_section(section)
     where = paths.for_lineage(section)
     test = SaliencySet.load(paths.split("test")).tensors()
@@ -104,18 +116,20 @@ def lineage_metrics(params: Params, section: str, method: str, out: str | Path,
             "synapses": synapses, "reduction": ancestor_synapses / max(synapses, 1),
             "f_beta_adaptive": scores["f_beta_adaptive"], "f_beta_max": scores["f_beta_max"],
             "mae": scores["mae"]}
-    write_json(out, rows)
     return rows
 
 
 def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
     """Merge every study task's results, and the default experiment's lineages (unstructured:
-    ``metrics.json``; structured: ``structured.json``; the dense control: ``control.json``),
-    into ``beyond.json``; writes its summary metric ``beyond_summary.json`` too."""
+    ``metrics.json``; structured: ``structured.json``; the dense control: ``control.json``;
+    the replicates with other seeds: ``results/seeds/seed<k>/metrics.json``), into
+    ``beyond.json``; writes its summary metric ``beyond_summary.json`` too."""
     if params.study is None:
         raise ValueError("params.yaml has no study section")
     studies = [paths.study(name) for name in params.study.tasks]
-    lineages = [paths.structured_metrics, paths.control_metrics]
+    replicates = [paths.replicate_metrics(seed)
+                  for seed in (params.replicate.seeds if params.replicate else [])]
+    lineages = [paths.structured_metrics, paths.control_metrics, *replicates]
     for source in [*studies, paths.metrics, *lineages]:
         if not source.is_file():
             raise FileNotFoundError(f"{source}: results not found (run `dvc repro` and then "
@@ -157,18 +171,28 @@ def beyond_summary(params: Params, results: dict[str, dict[str, Any]]) -> dict[s
     return summary
 
 
-#: The dense control's method name in ``beyond.json`` (``<task>/dense-control/<init>/...``).
-CONTROL_METHOD = "dense-control"
-
-
 def control_comparison(results: dict[str, dict[str, Any]], metric: str = "f_beta_adaptive",
                        task: str = DEFAULT_TASK) -> pd.DataFrame:
     """The default lineage against its ancestor and against the dense control, generation by
     generation (one row each): synapses and reduction of the default lineage, ``metric`` of
     the default lineage, of the ancestor and of the control at the same generation (the same
     training, nothing removed), and the two differences ``minus_ancestor`` and
-    ``minus_control``. Every default-lineage seed that has a control of its own counts; with
-    several, the mean over them (and ``n_seeds``)."""
+    ``minus_control``. Every seed of the default lineage that has a control of its own
+    counts: each column is the mean over those seeds, ``<column>_std`` its sample standard
+    deviation (NaN for one seed), ``n_seeds`` their number."""
+    frame = control_pairs(results, metric, task)
+    grouped = frame.drop(columns="seed").groupby("generation")
+    summary = grouped.mean()
+    spread = grouped.std(ddof=1).add_suffix("_std")
+    summary = pd.concat([summary, spread], axis=1)
+    summary["n_seeds"] = frame.groupby("generation")["seed"].nunique()
+    return summary
+
+
+def control_pairs(results: dict[str, dict[str, Any]], metric: str = "f_beta_adaptive",
+                  task: str = DEFAULT_TASK) -> pd.DataFrame:
+    """One row per seed and generation of the default lineage that has a dense control of its
+    own: what :func:`control_comparison` averages."""
     table = lineage_table(results, task)
     table["arm"] = table["method"].str.split("/").str[0]
     darwin = table[table["arm"] == "darwin"].set_index(["seed", "generation"])
@@ -186,7 +210,4 @@ def control_comparison(results: dict[str, dict[str, Any]], metric: str = "f_beta
     if not rows:
         raise ValueError(f"no {task} result has both the default lineage and its dense control "
                          "(run `dvc repro beyond/dvc.yaml`)")
-    frame = pd.DataFrame(rows)
-    summary = frame.drop(columns="seed").groupby("generation").mean()
-    summary["n_seeds"] = frame.groupby("generation")["seed"].nunique()
-    return summary
+    return pd.DataFrame(rows)
