@@ -118,3 +118,11 @@ def test_notebook_and_experiment_statements(tmp_path):
     assert "`super-pith` 2026-11-25T14:05:04" in text
     with pytest.raises(FileNotFoundError, match="missing.ipynb"):
         artifact.notebook_statement([tmp_path / "missing.ipynb"])
+
+
+def test_a_replicate_lineage_reads_its_own_records():
+    assert artifact.lineage_folder("seed2") == "results/seeds/seed2"
+    assert artifact.lineage_folder("seed2-control") == "results/seeds/seed2/control"
+    assert artifact.lineage_folder("control") == "results/control"
+    with pytest.raises(ValueError, match="unknown lineage 'seedx'"):
+        artifact.lineage_folder("seedx")

@@ -1,7 +1,7 @@
 """The book's own Sphinx extension: which run every page shows, one run per book, and the
 companion's BibTeX generated from CITATION.cff.
 
-* ```{run} default``` (or ``structured``, ``control``) renders a paragraph naming the run behind a page's
+* ```{run} default``` (or ``structured``, ``control``, ``seed1``, ``seed1-control``) renders a paragraph naming the run behind a page's
   results: commit, time, machine, PyTorch CPU capability, threads, versions, environment lock;
   it reads the committed training summaries (``results/**/genK/summary.json``).
   ```{run} notebooks``` (executed notebooks as content) does the same for results whose run
@@ -32,7 +32,8 @@ def _root(env) -> Path:
 
 
 class RunDirective(SphinxDirective):
-    """```{run} default``` (a lineage of :data:`evosynth.artifact.LINEAGES`), or
+    """```{run} default``` (a lineage of :data:`evosynth.artifact.LINEAGES`, or a replicate's:
+    :func:`evosynth.artifact.lineage_folder`), or
     ```{run} notebooks``` with executed notebooks as content lines (paths from the root):
     the run behind this page's results."""
 
@@ -62,7 +63,7 @@ class RunDirective(SphinxDirective):
         except (FileNotFoundError, ValueError) as error:
             raise self.error(f"run: {error}") from error
         for name in machines:
-            folder = Path(artifact.LINEAGES[lineage]) / name / "summary.json"
+            folder = Path(artifact.lineage_folder(lineage)) / name / "summary.json"
             self.env.note_dependency(str(root / folder))
         return self.parse_text_to_nodes(artifact.run_statement(machines))
 

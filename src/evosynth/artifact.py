@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,12 +78,23 @@ def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
     return checked
 
 
+def lineage_folder(lineage: str) -> str:
+    """Where a lineage's training records live: one of :data:`LINEAGES`, or ``seed<k>`` and
+    ``seed<k>-control``, the replicate with seed k (``results/seeds/seed<k>``) and its dense
+    control."""
+    replicate = re.fullmatch(r"seed([0-9]+)(-control)?", lineage)
+    if replicate:
+        return f"results/seeds/seed{replicate[1]}" + ("/control" if replicate[2] else "")
+    if lineage not in LINEAGES:
+        raise ValueError(f"unknown lineage {lineage!r} (one of {', '.join(LINEAGES)}, or "
+                         "seed<k> and seed<k>-control for a replicate)")
+    return LINEAGES[lineage]
+
+
 def lineage_machines(root: str | os.PathLike[str] = ".", lineage: str = "default"
                      ) -> dict[str, dict[str, Any]]:
     """The ``machine`` record of every trained generation of a lineage, by generation."""
-    if lineage not in LINEAGES:
-        raise ValueError(f"unknown lineage {lineage!r} (one of {', '.join(LINEAGES)})")
-    folder = Path(root) / LINEAGES[lineage]
+    folder = Path(root) / lineage_folder(lineage)
     records = {}
     for summary in sorted(folder.glob("gen*/summary.json"),
                           key=lambda p: int(p.parent.name.removeprefix("gen") or 0)):
