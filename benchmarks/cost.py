@@ -12,8 +12,9 @@ up, then measured interleaved (one pass of each in turn, --repeats rounds), so t
 ratios ancestor / generation come from one run under the same conditions.
 
 Writes --out (JSON, atomically), and under --figures: cost.png (the figure), cost.md (the
-table) and cost_summary.md (sentences), which the book includes. Test-split accuracy is read from results/metrics.json
-(unstructured) and results/structured.json (structured), not recomputed.
+table) and cost_summary.md (sentences), which the book includes. Test-split accuracy is read
+from results/metrics.json (unstructured) and results/structured.json (structured), not
+recomputed. `--redraw` draws cost.png again from the results in --out, without measuring.
 """
 
 from __future__ import annotations
@@ -190,7 +191,10 @@ def figure(rows, devices, batches, path: Path) -> None:
 
     from evosynth.figures import use_style
     use_style()
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.0))
+    # Two panels a row (readable at the book's column width); the speed-up panel's legend, the
+    # longest, fills the spare cell.
+    fig, grid = plt.subplots(2, 2, figsize=(9, 7.2))
+    axes, spare = [grid[0, 0], grid[0, 1], grid[1, 0]], grid[1, 1]
     colour = {"unstructured": "#6a3d9a", "structured": "#1b9e77"}
     longest = max((list(g) for g in rows.values()), key=len)
     for mode, gens in rows.items():
@@ -222,7 +226,11 @@ def figure(rows, devices, batches, path: Path) -> None:
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.set_xticks(range(len(longest)), longest)
-        ax.legend(fontsize=7)
+        if ax is not axes[1]:
+            ax.legend(fontsize=8)
+    spare.axis("off")
+    spare.legend(*axes[1].get_legend_handles_labels(), loc="center", fontsize=9,
+                 title="speed-up (top right)")
     for ax in (axes[0], axes[2]):
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(ScalarFormatter())
@@ -253,7 +261,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSON output (default: %(default)s)")
     parser.add_argument("--figures", type=Path, default=Path("benchmarks/results"),
                         help="folder of cost.png and cost.md (default: %(default)s)")
+    parser.add_argument("--redraw", action="store_true",
+                        help="only draw cost.png again from the results in --out (no timing)")
     args = parser.parse_args(argv)
+    if args.redraw:
+        if not args.out.is_file():
+            parser.error(f"--redraw: {args.out}: no benchmark results to draw (run without "
+                         "--redraw first)")
+        result = json.loads(args.out.read_text())
+        settings = result["settings"]
+        figure(result["modes"], settings["devices"], settings["batches"],
+               args.figures / "cost.png")
+        print(f"wrote {args.figures / 'cost.png'} from {args.out}")
+        return 0
     torch.set_num_threads(args.threads)
     lineages, params = load_lineages(args.params, args.root)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() and not args.no_cuda else [])
