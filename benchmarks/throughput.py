@@ -66,12 +66,14 @@ def step_flops(network: torch.nn.Module, images: torch.Tensor, targets: torch.Te
     return float(counter.get_total_flops())
 
 
-def offspring(ancestor: SaliencyNet, paths: Paths, normalization: str) -> tuple[SaliencyNet,
-                                                                                  Masks, str]:
-    """Generation 4 of the committed run when its network is here, else a stand-in."""
-    if paths.network("gen4").is_file():
-        state = load_checkpoint(paths.network("gen4"))
-        return load_network(state, ancestor.config), state["masks"], "models/gen4"
+def offspring(ancestor: SaliencyNet, paths: Paths, normalization: str,
+              checkpoint: Path | None = None) -> tuple[SaliencyNet, Masks, str]:
+    """Generation 4 of the committed run (or ``checkpoint``) when its network is here, else a
+    stand-in."""
+    checkpoint = checkpoint or paths.network("gen4")
+    if checkpoint.is_file():
+        state = load_checkpoint(checkpoint)
+        return load_network(state, ancestor.config), state["masks"], str(checkpoint)
     masks, generator = None, torch.Generator().manual_seed(4)
     for _ in range(4):
         masks = synthesize(ancestor, ConstantEnvironment(1.0), generator, masks=masks,
@@ -144,7 +146,8 @@ def table(report: dict) -> str:
                  f"{peaks['bf16_matmul_gflops']:.0f} GFLOP/s. Machine: {m['cpu']}, PyTorch CPU "
                  f"capability {m['cpu_capability']}, {m['torch_threads']} threads, PyTorch "
                  f"{m['torch']}; {report['step_flops'] / 1e9:.1f} GFLOP per training step "
-                 f"(batch {report['batch_size']}, {report['image_size']}×{report['image_size']}).")
+                 f"(batch {report['batch_size']}, {report['image_size']}×{report['image_size']})"
+                 + ("; denormals flushed to zero." if report.get("flush_denormal") else "."))
     return "\n".join(lines) + "\n"
 
 
@@ -154,10 +157,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: "
                         "PyTorch's choice, as the pipeline runs)")
     parser.add_argument("--quick", action="store_true", help="few steps, small peaks (a check)")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=OUT, help="folder of throughput.{json,md,png} "
+                        "(default: %(default)s)")
+    parser.add_argument("--offspring", type=Path, default=None, help="checkpoint of the "
+                        "generation-4 network (default: models/gen4/network.pt)")
+    parser.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal"
+                        "(True) for the whole run (denormal floats as zero: a speed test; it "
+                        "can change results)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.flush_denormal and not torch.set_flush_denormal(True):
+        parser.error("--flush-denormal: this CPU does not support flushing denormals")
     params = load_params(args.params)
     paths = Paths()
     size = params.prepare.image_size
@@ -170,7 +181,8 @@ def main() -> None:
 
     torch.manual_seed(0)
     ancestor = SaliencyNet(params.ancestor.model.to_config())
-    child, child_masks, child_source = offspring(ancestor, paths, params.generation.normalization)
+    child, child_masks, child_source = offspring(ancestor, paths, params.generation.normalization,
+                                                 args.offspring)
     if paths.split("train").is_file():
         train_set = SaliencySet.load(paths.split("train")).tensors()
         val_set = SaliencySet.load(paths.split("val")).tensors()
@@ -208,7 +220,7 @@ def main() -> None:
     report = {"machine": machine_summary(), "peaks": peaks, "matmul_size": n,
               "repeats": repeats, "step_flops": flops, "batch_size": batch, "image_size": size,
               "steps_timed": steps, "offspring": child_source, "data": data_source,
-              "quick": args.quick, "runs": runs}
+              "quick": args.quick, "flush_denormal": args.flush_denormal, "runs": runs}
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "throughput.json", report)
     atomic_write(args.out / "throughput.md", lambda tmp: tmp.write_text(table(report)))
