@@ -267,6 +267,26 @@ def test_tolerance_needs_two_seeds():
     assert derived.f_beta_max == 0 and derived.relative == 0
 
 
+def test_the_default_networks_own_seeds_set_the_tolerance_when_committed(repo):
+    """With two or more seeds of the default network in results/beyond.json, their spread is
+    the tolerance; with one (or no beyond.json) the seed study's is."""
+    beyond = {f"saliency-default/darwin/inherit/seed{s}/gen{g}": {
+        "f_beta_adaptive": 0.8 + 0.01 * s * g, "f_beta_max": 0.85, "mae": 0.07,
+        "reduction": 3.0 ** g} for s in (0, 1) for g in range(5)}
+    (repo / verify.BEYOND_FILE).write_text(json.dumps(
+        {k: v for k, v in beyond.items() if "/seed0/" in k}))
+    git(repo, "add", verify.BEYOND_FILE)
+    git(repo, "commit", "-q", "-m", "one seed of the default network")
+    assert "results/study/saliency.json" in verify.verify(repo).tolerance.source
+    (repo / verify.BEYOND_FILE).write_text(json.dumps(beyond))
+    git(repo, "commit", "-q", "-am", "two seeds")
+    tolerance = verify.verify(repo).tolerance
+    assert "results/beyond.json" in tolerance.source
+    assert "saliency-default/darwin/inherit/seed*/gen*" in tolerance.source
+    assert tolerance.f_beta_adaptive == pytest.approx(3 * statistics.stdev([0.8, 0.84]))
+    assert tolerance.f_beta_max == 0 and tolerance.relative == 0
+
+
 def test_json_and_markdown_reports(repo, tmp_path, capsys):
     data = metrics(repo)
     data["gen1"]["mae"] += 0.3

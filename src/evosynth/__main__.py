@@ -101,8 +101,10 @@ def _parser() -> argparse.ArgumentParser:
         "dvc.lock in the working tree with those committed at REV. Each generation is "
         "bit-identical (metrics exactly equal and the same model hash), within tolerance "
         "(every metric within k=3 times the largest seed-to-seed standard deviation of the "
-        "committed study results/study/saliency.json, darwin/inherit) or not reproduced. Exit "
-        "status: 0 reproduced, 1 any generation not reproduced, 2 user error.", params=False)
+        "committed darwin/inherit results: the default network's seeds in results/beyond.json "
+        "when two or more are committed, else the study's results/study/saliency.json) or not "
+        "reproduced. Exit status: 0 reproduced, 1 any generation not reproduced, 2 user error.",
+        params=False)
     verify.epilog = "example: python -m evosynth verify --rev v1.0 --json results/verify.json"
     verify.add_argument("--rev", default="HEAD", help="git revision holding the results to "
                         "compare with (default: %(default)s)")

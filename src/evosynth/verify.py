@@ -14,11 +14,13 @@ default). Each generation gets one verdict:
 ``not reproduced``
     a metric lies outside the tolerance, or the generation is missing on one side.
 
-The tolerance is not a number chosen by hand: it is derived from the committed seed study
-(``results/study/saliency.json``), as ``K`` times the largest spread over seeds of the
-``darwin``/``inherit`` lineage across its generations (:func:`derive_tolerance`). A rerun that
-moves a score by less than the seeds themselves move it reproduces the result; one that moves it
-by more does not.
+The tolerance is not a number chosen by hand: it is ``K`` times the largest spread over seeds
+of a ``darwin``/``inherit`` lineage across its generations (:func:`derive_tolerance`), taken
+from the committed results (:func:`committed_tolerance`): the default network's own seeds (the
+default pipeline and its replicates, ``saliency-default`` in ``results/beyond.json``) where at
+least two are committed, else the seed study's smaller saliency lineage
+(``results/study/saliency.json``). A rerun that moves a score by less than the seeds
+themselves move it reproduces the result; one that moves it by more does not.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ K = 3
 METRICS_FILE = "results/metrics.json"
 LOCK_FILE = "dvc.lock"
 STUDY_FILE = "results/study/saliency.json"
+BEYOND_FILE = "results/beyond.json"
 
 #: The metrics of one generation, in report order.
 METRICS = ("synapses", "reduction", "f_beta_adaptive", "f_beta_max", "mae")
@@ -56,6 +59,8 @@ SIZES = ("synapses", "reduction")
 
 #: The lineage of the seed study whose spread sets the tolerance: the paper's method.
 STUDY_TASK, STUDY_METHOD, STUDY_MODE = "saliency", "darwin", "inherit"
+#: The default network's task in ``beyond.json``: its replicates' spread is preferred.
+REPLICATE_TASK = "saliency-default"
 
 BIT_IDENTICAL = "bit-identical"
 WITHIN_TOLERANCE = "within tolerance"
@@ -95,23 +100,23 @@ class Tolerance:
 
 
 def derive_tolerance(study: Mapping[str, Any], k: float = K,
-                     source_file: str = STUDY_FILE) -> Tolerance:
-    """The tolerance from the seed-to-seed spread of the seed study.
+                     source_file: str = STUDY_FILE, task: str = STUDY_TASK) -> Tolerance:
+    """The tolerance from the seed-to-seed spread of results keyed like the study's.
 
     For every generation ``g``, the sample standard deviation (n - 1 in the denominator) over
-    the seeds of ``saliency/darwin/inherit/seed*/gen<g>`` is taken: of ``f_beta_adaptive``,
+    the seeds of ``<task>/darwin/inherit/seed*/gen<g>`` is taken: of ``f_beta_adaptive``,
     ``f_beta_max`` and ``mae`` for their absolute tolerances, and of ``reduction`` divided by
     its mean over the seeds (the coefficient of variation) for the relative tolerance of
     ``synapses`` and ``reduction``. Each tolerance is ``k`` times the largest of these over the
     generations.
     """
-    pattern = re.compile(rf"{STUDY_TASK}/{STUDY_METHOD}/{STUDY_MODE}/seed(\d+)/gen(\d+)")
+    pattern = re.compile(rf"{re.escape(task)}/{STUDY_METHOD}/{STUDY_MODE}/seed(\d+)/gen(\d+)")
     by_generation: dict[int, dict[int, Mapping[str, Any]]] = {}
     for key, value in study.items():
         match = pattern.fullmatch(key)
         if match:
             by_generation.setdefault(int(match.group(2)), {})[int(match.group(1))] = value
-    keys = f"{STUDY_TASK}/{STUDY_METHOD}/{STUDY_MODE}/seed*/gen*"
+    keys = f"{task}/{STUDY_METHOD}/{STUDY_MODE}/seed*/gen*"
     if not by_generation:
         raise VerifyError(f"{source_file}: no {keys} entries to derive the tolerance from")
     seeds = sorted({seed for runs in by_generation.values() for seed in runs})
@@ -339,6 +344,22 @@ def compare(committed: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mappin
     return rows
 
 
+def committed_tolerance(root: Path, commit: str, rev: str) -> Tolerance:
+    """The tolerance from the results committed at ``commit``: the spread of the default
+    network's seeds (``saliency-default/darwin/inherit/seed*`` in ``results/beyond.json``)
+    when at least two are there, else of the seed study's saliency lineage."""
+    shown = _git(root, "show", f"{commit}:./{BEYOND_FILE}")
+    if not shown.returncode:
+        beyond = parse_study(shown.stdout, f"{BEYOND_FILE} (at {rev})")
+        pattern = re.compile(rf"{REPLICATE_TASK}/{STUDY_METHOD}/{STUDY_MODE}/seed(\d+)/gen\d+")
+        seeds = {m.group(1) for m in map(pattern.fullmatch, beyond) if m}
+        if len(seeds) >= 2:
+            return derive_tolerance(beyond, source_file=f"{BEYOND_FILE} at {rev} "
+                                    f"({commit[:10]})", task=REPLICATE_TASK)
+    study = parse_study(committed_text(root, commit, rev, STUDY_FILE), f"{STUDY_FILE} (at {rev})")
+    return derive_tolerance(study, source_file=f"{STUDY_FILE} at {rev} ({commit[:10]})")
+
+
 def verify(root: str | Path = ".", rev: str = "HEAD") -> Report:
     """Compare the working tree at ``root`` with revision ``rev``; raise :class:`VerifyError`
     for a missing file, a bad revision or a file that cannot be parsed."""
@@ -350,8 +371,7 @@ def verify(root: str | Path = ".", rev: str = "HEAD") -> Report:
     metrics_old = parse_metrics(committed_text(root, commit, rev, METRICS_FILE),
                                 f"{METRICS_FILE} {at}")
     lock_old = model_hashes(committed_text(root, commit, rev, LOCK_FILE), f"{LOCK_FILE} {at}")
-    study = parse_study(committed_text(root, commit, rev, STUDY_FILE), f"{STUDY_FILE} {at}")
-    tolerance = derive_tolerance(study, source_file=f"{STUDY_FILE} at {rev} ({commit[:10]})")
+    tolerance = committed_tolerance(root, commit, rev)
     rows = compare(metrics_old, metrics_now, lock_old, lock_now, tolerance)
     return Report(rev=rev, commit=commit, root=str(root), tolerance=tolerance, rows=rows)
 
