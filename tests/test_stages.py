@@ -80,3 +80,23 @@ def test_same_seeds_give_bit_identical_runs_and_another_seed_another_offspring(t
     assert not _same_tensors(other["gen1"]["masks"], first["gen1"]["masks"])
     assert not _same_tensors(other["gen1"]["model"], first["gen1"]["model"])
     assert other["gen1"]["masks"].is_subset_of(first["gen0"]["masks"])
+
+
+def test_the_z_arm_is_darwin_with_the_other_normaliser_from_the_same_ancestors(tmp_path):
+    from evosynth.stages.beyond import other_z, study, z_arm, z_arm_method
+    data = tiny_params()
+    data["study"]["seeds"] = [0]
+    params = parse_params(data)
+    paths = Paths(tmp_path)
+    prepare(params, paths)
+    assert params.generation.normalization == "layer" and other_z(params) == "global"
+    arm = z_arm(params, "saliency", paths, progress=False)
+    darwin = study(params.model_copy(update={"study": params.study.model_copy(
+        update={"methods": ["darwin/inherit"]})}), "saliency", paths, progress=False)
+    assert z_arm_method(params) == "darwin-global/inherit"
+    assert sorted(arm) == sorted(k.replace("/darwin/", "/darwin-global/") for k in darwin)
+    assert json.loads(paths.study("saliency-z-arm").read_text()) == arm
+    same = lambda entry: {k: v for k, v in entry.items() if k != "train_seconds"}  # noqa: E731
+    key = "saliency/darwin{}/inherit/seed0/gen{}"
+    assert same(arm[key.format("-global", 0)]) == same(darwin[key.format("", 0)])  # one ancestor
+    assert same(arm[key.format("-global", 1)]) != same(darwin[key.format("", 1)])  # another Z

@@ -23,6 +23,7 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     study, replicate = params["study"], params["replicate"]["seeds"]
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
     assert ran == {*(f"beyond/dvc.yaml:study@{t}" for t in study["tasks"]),
+                   *(f"beyond/dvc.yaml:z-arm@{t}" for t in study["tasks"]),
                    "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:structured-metrics",
                    "beyond/dvc.yaml:sweep", "beyond/dvc.yaml:control-metrics",
                    *(f"beyond/dvc.yaml:replicate@{k}" for k in replicate),
@@ -34,6 +35,9 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     expected |= {f"saliency-default/{m}/inherit/seed0/gen{g}"
                  for m, g in itertools.product(["darwin", "darwin-structured", "dense-control"],
                                                range(5))}
+    other_z = "global" if params["generation"]["normalization"] == "layer" else "layer"
+    expected |= {f"{t}/darwin-{other_z}/inherit/seed{s}/gen{g}"      # the Z arm
+                 for t, s, g in itertools.product(study["tasks"], study["seeds"], range(5))}
     expected |= {f"saliency-default/{m}/inherit/seed{k}/gen{g}"     # the replicates
                  for m, k, g in itertools.product(["darwin", "dense-control"], replicate,
                                                   range(5))}
@@ -51,6 +55,14 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
         for method in ("magnitude/inherit", "random/inherit", "lottery/rewind"):
             assert beyond[f"{task}/{method}/seed{seed}/gen{g}"]["synapses"] == budget
         assert budget < beyond[f"{task}/darwin/inherit/seed{seed}/gen{g - 1}"]["synapses"]
+        arm = beyond[f"{task}/darwin-{other_z}/inherit/seed{seed}/gen{g}"]   # its own budget
+        assert arm["synapses"] < beyond[f"{task}/darwin-{other_z}/inherit/seed{seed}/gen{g - 1}"][
+            "synapses"]
+    for task, seed in itertools.product(study["tasks"], study["seeds"]):   # the same ancestor
+        arm, darwin = (beyond[f"{task}/{m}/inherit/seed{seed}/gen0"]
+                       for m in (f"darwin-{other_z}", "darwin"))
+        assert {k: v for k, v in arm.items() if k != "train_seconds"} == \
+            {k: v for k, v in darwin.items() if k != "train_seconds"}
     for k in replicate:   # a replicate is another ancestor, lineage and control: other scores
         for g in range(5):
             mine = beyond[f"saliency-default/darwin/inherit/seed{k}/gen{g}"]

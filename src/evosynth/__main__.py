@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     study = command("study", "stage study: Darwin against pruning baselines on one task",
                     "Every method and seed of study task TASK: results/study/TASK.json.")
     study.add_argument("task", help="a task of study.tasks")
+    arm = command("z-arm", "stage z-arm: the study's Darwin lineage with the other Z",
+                  "darwin/inherit of study task TASK with the normaliser Z of P(s|w) that "
+                  "generation.normalization does not name (layer for global, and back), every "
+                  "seed: results/study/TASK-z-arm.json.")
+    arm.add_argument("task", help="a task of study.tasks")
     scores = command(
         "lineage-metrics", "stage structured-metrics: test-split scores of a lineage, as JSON",
         "Evaluate gen0..genN of a lineage section on the test split and write synapses, "
@@ -121,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "prepare": "evosynth.stages.prepare", "ancestor": "evosynth.stages.ancestor",
     "generation": "evosynth.stages.generation", "evaluate": "evosynth.stages.evaluate",
-    "study": "evosynth.stages.beyond", "lineage-metrics": "evosynth.stages.beyond",
+    "study": "evosynth.stages.beyond", "z-arm": "evosynth.stages.beyond",
+    "lineage-metrics": "evosynth.stages.beyond",
     "sweep": "evosynth.stages.beyond", "replicate": "evosynth.stages.replicate",
     "beyond": "evosynth.stages.beyond",
     "fetch-data": "evosynth.raw", "check": "evosynth.checks", "frontier": "evosynth.frontier",
@@ -157,6 +163,8 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(module.evaluate(params).metrics, indent=2))
     elif args.command == "study":
         print(f"{len(module.study(params, args.task))} results")
+    elif args.command == "z-arm":
+        print(f"{len(module.z_arm(params, args.task))} results")
     elif args.command == "lineage-metrics":
         module.lineage_metrics(params, args.section, args.method, args.out, task=args.task)
     elif args.command == "replicate":

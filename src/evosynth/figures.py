@@ -278,7 +278,7 @@ def study_curves(summaries: Sequence[Any], metrics: Mapping[str, str]) -> Figure
             x = [s.reduction for s in rows]
             y = np.array([s.mean for s in rows])
             err = np.nan_to_num(np.array([s.std for s in rows]))
-            style = "-" if method.startswith("darwin/") else "--"
+            style = "-" if method.startswith("darwin") else "--"   # Darwin's arms solid
             ax.plot(x, y, style, marker="o", ms=4, color=colours[method], label=method)
             ax.fill_between(x, y - err, y + err, color=colours[method], alpha=0.15, lw=0)
         ax.set_xscale("log")

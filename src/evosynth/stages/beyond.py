@@ -15,11 +15,11 @@ from ..checkpoints import load_checkpoint, load_network
 from ..classifiers import accuracy, build_classifier, classification_loss, fashion_split
 from ..config import Params
 from ..data import SaliencySet
-from ..genetics import ConstantEnvironment, count_synapses
+from ..genetics import NORMALIZATIONS, ConstantEnvironment, count_synapses
 from ..models import SaliencyNet
 from ..paths import Paths
-from ..study import (Task, lineage_table, paired_differences, result_key, run_seed, subset,
-                     summarise)
+from ..study import (Task, lineage_table, paired_differences, parse_key, result_key, run_seed,
+                     subset, summarise)
 from ..training import evaluate, saliency_loss
 
 #: Task name of the default experiment's network in ``beyond.json`` (its unstructured lineage
@@ -65,6 +65,37 @@ def study(params: Params, name: str, paths: Paths = Paths(),
         results.update(run_seed(task, seed, environments, s.methods,
                                 params.generation.normalization, s.rewind_steps, progress))
     write_json(paths.study(name), results)
+    return results
+
+
+def other_z(params: Params) -> str:
+    """The normaliser Z of P(s|w) that the study does not use (``layer`` when
+    ``generation.normalization`` is ``global``, and back): the Z arm's."""
+    return next(n for n in NORMALIZATIONS if n != params.generation.normalization)
+
+
+def z_arm_method(params: Params) -> str:
+    """The Z arm's method name in the results: ``darwin-<Z>/inherit``."""
+    return f"darwin-{other_z(params)}/inherit"
+
+
+def z_arm(params: Params, name: str, paths: Paths = Paths(),
+          progress: bool = True) -> dict[str, dict[str, Any]]:
+    """Study task ``name`` once more for ``darwin/inherit`` alone, with the other normaliser Z
+    (:func:`other_z`): every seed (the same ancestors as the study's), the same environments
+    and training. Keyed ``<task>/darwin-<Z>/inherit/seed<k>/gen<g>``; writes
+    ``results/study/<task>-z-arm.json`` and returns it."""
+    task = study_task(params, name, paths)
+    s = params.study
+    environments = [spec.environment.build() for spec in params.generation.lineage.values()]
+    method = z_arm_method(params)
+    results: dict[str, dict[str, Any]] = {}
+    for seed in s.seeds:
+        for key, value in run_seed(task, seed, environments, ["darwin/inherit"], other_z(params),
+                                   s.rewind_steps, progress).items():
+            k = parse_key(key)
+            results[result_key(k.task, method, k.seed, k.generation)] = value
+    write_json(paths.study(f"{name}-z-arm"), results)
     return results
 
 
@@ -120,13 +151,14 @@ def lineage_scores(params: Params, section: str, method: str, paths: Paths = Pat
 
 
 def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
-    """Merge every study task's results, and the default experiment's lineages (unstructured:
+    """Merge every study task's results (and its Z arm's), and the default experiment's lineages (unstructured:
     ``metrics.json``; structured: ``structured.json``; the dense control: ``control.json``;
     the replicates with other seeds: ``results/seeds/seed<k>/metrics.json``), into
     ``beyond.json``; writes its summary metric ``beyond_summary.json`` too."""
     if params.study is None:
         raise ValueError("params.yaml has no study section")
     studies = [paths.study(name) for name in params.study.tasks]
+    studies += [paths.study(f"{name}-z-arm") for name in params.study.tasks]
     replicates = [paths.replicate_metrics(seed)
                   for seed in (params.replicate.seeds if params.replicate else [])]
     lineages = [paths.structured_metrics, paths.control_metrics, *replicates]
@@ -148,8 +180,9 @@ def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
 
 def beyond_summary(params: Params, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The study at its last generation, for ``dvc metrics``: per task, each method's mean and
-    standard deviation over seeds, and Darwin's (``darwin/inherit``) paired difference to each
-    baseline (mean and standard deviation of the per-seed differences)."""
+    standard deviation over seeds, Darwin's (``darwin/inherit``) paired difference to each
+    baseline and the Z arm's to Darwin (mean and standard deviation of the per-seed
+    differences)."""
     assert params.study is not None
     last = len(params.generation.lineage)
     summary: dict[str, Any] = {}
@@ -158,15 +191,15 @@ def beyond_summary(params: Params, results: dict[str, dict[str, Any]]) -> dict[s
         rows = {s.method: s for s in summarise(results, metric)
                 if s.task == task and s.generation == last}
         entry: dict[str, Any] = {"metric": metric, "generation": last}
-        for method in params.study.methods:
+        for method in [*params.study.methods, z_arm_method(params)]:
             if method in rows:
                 entry[method] = {"mean": rows[method].mean, "std": rows[method].std}
-        for baseline in BASELINES:
-            diff = [d for d in paired_differences(results, metric, task, "darwin/inherit",
-                                                  baseline) if d.generation == last]
+        for baseline in (*BASELINES, "darwin/inherit"):
+            method = z_arm_method(params) if baseline == "darwin/inherit" else "darwin/inherit"
+            diff = [d for d in paired_differences(results, metric, task, method, baseline)
+                    if d.generation == last]
             if diff:
-                entry[f"darwin/inherit - {baseline}"] = {"mean": diff[0].mean,
-                                                         "std": diff[0].std}
+                entry[f"{method} - {baseline}"] = {"mean": diff[0].mean, "std": diff[0].std}
         summary[task] = entry
     return summary
 
