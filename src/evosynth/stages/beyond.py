@@ -151,10 +151,11 @@ def lineage_scores(params: Params, section: str, method: str, paths: Paths = Pat
 
 
 def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
-    """Merge every study task's results (and its Z arm's), and the default experiment's lineages (unstructured:
-    ``metrics.json``; structured: ``structured.json``; the dense control: ``control.json``;
-    the replicates with other seeds: ``results/seeds/seed<k>/metrics.json``), into
-    ``beyond.json``; writes its summary metric ``beyond_summary.json`` too."""
+    """Merge every study task's results (and its Z arm's), and the default experiment's
+    lineages (unstructured: ``metrics.json``; structured: ``structured.json``; the dense
+    control: ``control.json``; the replicates with other seeds:
+    ``results/seeds/seed<k>/metrics.json``), into ``beyond.json``; writes its summary metric
+    ``beyond_summary.json`` too."""
     if params.study is None:
         raise ValueError("params.yaml has no study section")
     studies = [paths.study(name) for name in params.study.tasks]
@@ -194,8 +195,9 @@ def beyond_summary(params: Params, results: dict[str, dict[str, Any]]) -> dict[s
         for method in [*params.study.methods, z_arm_method(params)]:
             if method in rows:
                 entry[method] = {"mean": rows[method].mean, "std": rows[method].std}
-        for baseline in (*BASELINES, "darwin/inherit"):
-            method = z_arm_method(params) if baseline == "darwin/inherit" else "darwin/inherit"
+        pairs = [*(("darwin/inherit", b) for b in BASELINES),
+                 (z_arm_method(params), "darwin/inherit")]
+        for method, baseline in pairs:
             diff = [d for d in paired_differences(results, metric, task, method, baseline)
                     if d.generation == last]
             if diff:
