@@ -66,8 +66,7 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     for k in replicate:   # a replicate is another ancestor, lineage and control: other scores
         for g in range(5):
             mine = beyond[f"saliency-default/darwin/inherit/seed{k}/gen{g}"]
-            assert mine["f_beta_adaptive"] != beyond[
-                f"saliency-default/darwin/inherit/seed0/gen{g}"]["f_beta_adaptive"]
+            assert mine["mae"] != beyond[f"saliency-default/darwin/inherit/seed0/gen{g}"]["mae"]
             control = beyond[f"saliency-default/dense-control/inherit/seed{k}/gen{g}"]
             assert control["synapses"] == beyond[
                 f"saliency-default/dense-control/inherit/seed{k}/gen0"]["synapses"]
