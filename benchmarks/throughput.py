@@ -161,6 +161,9 @@ def main() -> None:
                         "(default: %(default)s)")
     parser.add_argument("--offspring", type=Path, default=None, help="checkpoint of the "
                         "generation-4 network (default: models/gen4/network.pt)")
+    parser.add_argument("--ancestor", type=Path, default=None, help="checkpoint of a trained "
+                        "ancestor (e.g. models/gen0/network.pt; default: a freshly initialised "
+                        "one, as training starts)")
     parser.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal"
                         "(True) for the whole run (denormal floats as zero: a speed test; it "
                         "can change results)")
@@ -181,6 +184,10 @@ def main() -> None:
 
     torch.manual_seed(0)
     ancestor = SaliencyNet(params.ancestor.model.to_config())
+    ancestor_source = "freshly initialised (init seed 0)"
+    if args.ancestor is not None:
+        ancestor = load_network(load_checkpoint(args.ancestor), ancestor.config)
+        ancestor_source = str(args.ancestor)
     child, child_masks, child_source = offspring(ancestor, paths, params.generation.normalization,
                                                  args.offspring)
     if paths.split("train").is_file():
@@ -219,7 +226,7 @@ def main() -> None:
                   + ", ".join(f"{k} {v:.1f}" for k, v in profile.items()))
     report = {"machine": machine_summary(), "peaks": peaks, "matmul_size": n,
               "repeats": repeats, "step_flops": flops, "batch_size": batch, "image_size": size,
-              "steps_timed": steps, "offspring": child_source, "data": data_source,
+              "steps_timed": steps, "ancestor": ancestor_source, "offspring": child_source, "data": data_source,
               "quick": args.quick, "flush_denormal": args.flush_denormal, "runs": runs}
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "throughput.json", report)
