@@ -8,14 +8,16 @@ what is expected.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError,
-                      model_validator)
+                      create_model, model_validator)
 
 from .classifiers import CLASSIFIERS
 from .genetics import INIT_MODES, NORMALIZATIONS, BudgetEnvironment, ConstantEnvironment, Environment
@@ -43,18 +45,46 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CompositeParams(_Section):
-    """How the default data set composites garments onto photographs."""
+def _strict(hint: Any) -> Any:
+    """The strict pydantic type of a dataclass field's type: no ``"3"`` -> 3 or 2.5 -> 2
+    coercion of scalars; tuples element by element (a YAML list is accepted for one)."""
+    if typing.get_origin(hint) is tuple:
+        return tuple[tuple(a if a is Ellipsis else _strict(a) for a in typing.get_args(hint))]
+    return {int: StrictInt, float: StrictFloat, bool: Bool, str: Str}.get(hint, hint)
 
-    object_scale: tuple[UnitFloat, UnitFloat] = (0.3, 0.8)
-    contrast: tuple[UnitFloat, UnitFloat] = (0.15, 0.6)
-    distractors: tuple[Count, Count] = (0, 3)
-    distractor_scale: tuple[UnitFloat, UnitFloat] = (0.15, 0.35)
-    distractor_alpha: tuple[UnitFloat, UnitFloat] = (0.25, 0.5)
-    background_crop: tuple[UnitFloat, UnitFloat] = (0.2, 0.8)
 
-    def to_config(self, size: int) -> CompositeConfig:
-        return CompositeConfig(size=size, **self.model_dump())
+class _Mirror(_Section):
+    """A section that holds the fields of a library config dataclass (``config_class``) and
+    is validated by building one: its checks are written once, in the dataclass."""
+
+    config_class: ClassVar[type]
+
+    @model_validator(mode="after")
+    def _valid(self) -> _Mirror:
+        self.to_config()
+        return self
+
+    def to_config(self, **fields: Any) -> Any:
+        """The library config of this section (``fields``: those the section leaves out)."""
+        return self.config_class(**self.model_dump(), **fields)
+
+
+def _mirror(config_class: type, exclude: tuple[str, ...] = ()) -> type[_Mirror]:
+    """The base of a params section with the fields and defaults of the dataclass
+    ``config_class`` but ``exclude`` (one field list: the dataclass's)."""
+    hints = typing.get_type_hints(config_class)
+    fields = {f.name: (_strict(hints[f.name]), f.default)
+              for f in dataclasses.fields(config_class) if f.name not in exclude}
+    base = type(f"_{config_class.__name__}Mirror", (_Mirror,),
+                {"config_class": config_class, "__module__": __name__})
+    return create_model(f"_{config_class.__name__}Fields", __base__=base, __module__=__name__,
+                        **fields)
+
+
+class CompositeParams(_mirror(CompositeConfig, exclude=("size",))):
+    """How the default data set composites garments onto photographs: the fields of
+    :class:`evosynth.synthetic.CompositeConfig` (which checks the values) but ``size``
+    (``prepare.image_size``)."""
 
 
 class FolderParams(_Section):
@@ -89,25 +119,10 @@ class PrepareParams(_Section):
         return self
 
 
-class ModelParams(_Section):
-    """The ancestor's architecture (see :class:`evosynth.models.SaliencyNetConfig`, which
-    checks the values)."""
-
-    widths: tuple[StrictInt, ...] = (16, 32, 64)
-    bottleneck_width: StrictInt = 128
-    bottleneck_layers: StrictInt = 2
-    convs_per_stage: StrictInt = 1
-    batch_norm: Bool = True
-    patch: StrictInt = 1
-    head_kernel: StrictInt = 1
-
-    @model_validator(mode="after")
-    def _valid(self) -> ModelParams:
-        self.to_config()
-        return self
-
-    def to_config(self) -> SaliencyNetConfig:
-        return SaliencyNetConfig(**self.model_dump())
+class ModelParams(_mirror(SaliencyNetConfig, exclude=("in_channels", "channels"))):
+    """The ancestor's architecture: the fields of :class:`evosynth.models.SaliencyNetConfig`
+    (which checks the values) but ``in_channels`` (RGB) and ``channels`` (set by structured
+    synthesis)."""
 
 
 class TrainParams(_Section):

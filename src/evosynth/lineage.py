@@ -22,6 +22,7 @@ pipeline stages' job (:mod:`evosynth.stages`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -190,7 +191,6 @@ def synthesize_offspring(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
 
 def _log(live_dir: Path | None) -> Any:
     """dvclive's per-epoch log into ``live_dir``, or nothing."""
-    import contextlib
     if live_dir is None:
         return contextlib.nullcontext(None)
     from .records import live_log

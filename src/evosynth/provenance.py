@@ -65,9 +65,23 @@ def code_commit(root: str | os.PathLike[str] = ".") -> str:
     return commit + ("+dirty" if dirty else "")
 
 
+#: The working directory and the code's commit when this module was first imported: a stage
+#: imports it before its work starts (``evosynth.stages.save``).
+_AT_START = (os.getcwd(), code_commit())
+
+
+def run_commit() -> str:
+    """The commit of the code this process runs (:func:`code_commit` when this module was
+    first imported), so that a record names the code that ran even when the checkout changes
+    during a long stage; taken now if the working directory has changed since."""
+    cwd, commit = _AT_START
+    return commit if os.getcwd() == cwd else code_commit()
+
+
 def machine_summary() -> dict[str, str | int]:
     """Python, PyTorch and NumPy versions, the OS, the CPU, its PyTorch capability, usable
-    cores and threads, the GPU, the environment lock's hash, the code's commit and the time."""
+    cores and threads, the GPU, the environment lock's hash, the commit of the code this
+    process runs (:func:`run_commit`) and the time."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "python": platform.python_version(),
@@ -81,7 +95,7 @@ def machine_summary() -> dict[str, str | int]:
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",
         "executable": sys.executable.split(os.sep)[-1],
         "lock_sha256": lock_hash(),
-        "commit": code_commit(),
+        "commit": run_commit(),
         "finished": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 

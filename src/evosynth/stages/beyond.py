@@ -54,16 +54,22 @@ def task_metric(params: Params, task: str) -> str:
     return "f_beta_adaptive" if params.study_task(task).network == "saliency" else "accuracy"
 
 
+def _run_study(params: Params, task: Task, methods: list[str], normalization: str,
+               progress: bool) -> dict[str, dict[str, Any]]:
+    """``methods`` on ``task`` over every study seed, in the default lineage's environments."""
+    environments = [spec.environment.build() for spec in params.generation.lineage.values()]
+    results: dict[str, dict[str, Any]] = {}
+    for seed in params.study.seeds:
+        results.update(run_seed(task, seed, environments, methods, normalization,
+                                params.study.rewind_steps, progress))
+    return results
+
+
 def study(params: Params, name: str, paths: Paths = Paths(),
           progress: bool = True) -> dict[str, dict[str, Any]]:
     """Every method and seed of study task ``name``; writes and returns its results."""
-    task = study_task(params, name, paths)
-    s = params.study
-    environments = [spec.environment.build() for spec in params.generation.lineage.values()]
-    results: dict[str, dict[str, Any]] = {}
-    for seed in s.seeds:
-        results.update(run_seed(task, seed, environments, s.methods,
-                                params.generation.normalization, s.rewind_steps, progress))
+    results = _run_study(params, study_task(params, name, paths), params.study.methods,
+                         params.generation.normalization, progress)
     write_json(paths.study(name), results)
     return results
 
@@ -82,19 +88,16 @@ def z_arm_method(params: Params) -> str:
 def z_arm(params: Params, name: str, paths: Paths = Paths(),
           progress: bool = True) -> dict[str, dict[str, Any]]:
     """Study task ``name`` once more for ``darwin/inherit`` alone, with the other normaliser Z
-    (:func:`other_z`): every seed (the same ancestors as the study's), the same environments
-    and training. Keyed ``<task>/darwin-<Z>/inherit/seed<k>/gen<g>``; writes
-    ``results/study/<task>-z-arm.json`` and returns it."""
-    task = study_task(params, name, paths)
-    s = params.study
-    environments = [spec.environment.build() for spec in params.generation.lineage.values()]
+    (:func:`other_z`): every seed (the study's ancestor seeds: the same ancestors when run on
+    the same machine), the same environments and training. Keyed
+    ``<task>/darwin-<Z>/inherit/seed<k>/gen<g>``; writes ``results/study/<task>-z-arm.json``
+    and returns it."""
     method = z_arm_method(params)
     results: dict[str, dict[str, Any]] = {}
-    for seed in s.seeds:
-        for key, value in run_seed(task, seed, environments, ["darwin/inherit"], other_z(params),
-                                   s.rewind_steps, progress).items():
-            k = parse_key(key)
-            results[result_key(k.task, method, k.seed, k.generation)] = value
+    for key, value in _run_study(params, study_task(params, name, paths), ["darwin/inherit"],
+                                 other_z(params), progress).items():
+        k = parse_key(key)
+        results[result_key(k.task, method, k.seed, k.generation)] = value
     write_json(paths.study(f"{name}-z-arm"), results)
     return results
 

@@ -32,7 +32,7 @@ def build_splits(params: PrepareParams) -> dict[str, SaliencySet]:
     photos = load_photos(params.raw)
     test_photos = photos[3::4]
     train_photos = [p for i, p in enumerate(photos) if i % 4 != 3]
-    config = params.composite.to_config(size)
+    config = params.composite.to_config(size=size)
     half = len(garments_train) * 5 // 6
     sources = {"train": (garments_train[:half], train_photos),
                "val": (garments_train[half:], train_photos),
