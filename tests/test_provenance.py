@@ -33,3 +33,32 @@ def test_code_commit_marks_changed_code_dirty_but_not_results(tmp_path):
     assert code_commit(tmp_path) == head
     (tmp_path / "src" / "a.py").write_text("x = 2\n")
     assert code_commit(tmp_path) == head + "+dirty"
+
+
+def test_a_record_names_the_commit_the_process_started_from(tmp_path, monkeypatch):
+    """A commit made while a stage runs does not change the commit its records name."""
+    import importlib
+    import subprocess
+
+    from evosynth import provenance
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+    git("init", "-q")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    git("add", "-A")
+    git("commit", "-qm", "first")
+    monkeypatch.chdir(tmp_path)
+    try:
+        importlib.reload(provenance)          # the process starts here
+        started = provenance.code_commit()
+        (tmp_path / "src" / "a.py").write_text("x = 2\n")
+        git("commit", "-qam", "second")       # lands while the stage runs
+        assert provenance.code_commit() != started
+        assert provenance.run_commit() == started == provenance.machine_summary()["commit"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(provenance)
+    assert provenance.run_commit() == provenance.code_commit()

@@ -8,6 +8,7 @@ import torch
 
 from evosynth import TrainConfig, build_model, select_device, train
 from evosynth.training import evaluate
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from support import noise_set, train_tiny
 
@@ -80,3 +81,17 @@ def test_bf16_trains_with_an_fp32_loss_and_differs_from_fp32():
     assert any(not torch.equal(a, b) for a, b in zip(fp32.parameters(), net.parameters()))
     with pytest.raises(ValueError, match="train.precision must be one of"):
         TrainConfig(precision="fp16")
+
+
+@pytest.mark.parametrize("optimizer,fused", [("adam", True), ("adamw", True), ("sgd", None)])
+def test_adam_steps_with_the_fused_kernel_on_cpu(optimizer, fused):
+    seen = []
+    handle = register_optimizer_step_post_hook(
+        lambda opt, args, kwargs: seen.append((type(opt).__name__, opt.defaults.get("fused"))))
+    try:
+        torch.manual_seed(0)
+        train(build_model("tiny"), noise_set(), TrainConfig(epochs=1, batch_size=8,
+              optimizer=optimizer, device="cpu"), progress=False)
+    finally:
+        handle.remove()
+    assert seen and {f for _, f in seen} == {fused}
