@@ -14,11 +14,16 @@ from functools import cache
 
 import pytest
 
+from evosynth.config import load_params
+from evosynth.stages.beyond import task_metric, z_arm_method
 from evosynth.study import paired_differences, summarise
 from support import ROOT
 
-TASKS = {"saliency": "f_beta_adaptive", "fashion-lenet5": "accuracy",
-         "fashion-resnet": "accuracy"}
+PARAMS = load_params(ROOT / "params.yaml")
+#: the tasks the sentences name, with the score each is judged by
+TASKS = {task: task_metric(PARAMS, task)
+         for task in ("saliency", "fashion-lenet5", "fashion-resnet")}
+Z_ARM = z_arm_method(PARAMS)
 GENERATIONS = (1, 2, 3, 4)
 
 
@@ -46,6 +51,7 @@ def test_the_claims_read_the_three_seeded_study():
         rows = paired_differences(_results(), TASKS[task], task, "darwin/inherit",
                                   "magnitude/inherit")
         assert [row.n for row in rows if row.generation in GENERATIONS] == [3, 3, 3, 3], task
+    assert len(PARAMS.study.seeds) == 3
 
 
 def test_magnitude_pruning_is_as_good_or_better_everywhere_but_saliency_generation_4():
@@ -87,8 +93,8 @@ def test_the_z_arm_starts_from_the_study_ancestors_bit_for_bit():
     """beyond.md, 'Normalisation': the arm ran in the same dvc repro as the study."""
     results = _results()
     for task in TASKS:
-        for seed in range(3):
-            arm = results[f"{task}/darwin-layer/inherit/seed{seed}/gen0"]
+        for seed in PARAMS.study.seeds:
+            arm = results[f"{task}/{Z_ARM}/seed{seed}/gen0"]
             study = results[f"{task}/darwin/inherit/seed{seed}/gen0"]
             assert arm[TASKS[task]] == study[TASKS[task]], (task, seed)
 
@@ -96,11 +102,11 @@ def test_the_z_arm_starts_from_the_study_ancestors_bit_for_bit():
 def test_the_z_arm_claims():
     """beyond.md, 'Normalisation': within about its spread on saliency; ahead by more than one
     standard deviation at generation 4 on both classifiers (LeNet-5 from generation 3)."""
-    for g, (mean, std) in _differences("saliency", "darwin-layer/inherit",
+    for g, (mean, std) in _differences("saliency", Z_ARM,
                                        "darwin/inherit").items():
         assert abs(mean) <= 1.2 * std or g == 0, f"saliency gen{g}: {mean:+.3f} ± {std:.3f}"
     for task, generations in [("fashion-lenet5", (3, 4)), ("fashion-resnet", (4,))]:
-        diffs = _differences(task, "darwin-layer/inherit", "darwin/inherit")
+        diffs = _differences(task, Z_ARM, "darwin/inherit")
         for g in generations:
             assert _ratio(*diffs[g]) > 1, f"{task} gen{g}: {diffs[g]}"
 
