@@ -220,7 +220,7 @@ def figure(rows, devices, batches, path: Path) -> None:
     axes[1].axhline(4, color="grey", lw=1, ls=":")
     axes[1].axhline(1, color="grey", lw=0.8)
     for ax, title, ylabel in zip(axes, ["Fewer than the ancestor (x)",
-                                        "Measured speed-up over the ancestor (x)",
+                                        "Speed-up over the ancestor (x)",
                                         "On disk"],
                                  ["ancestor / generation", "ancestor latency / latency", "MB"]):
         ax.set_title(title)
