@@ -58,9 +58,9 @@ def test_magnitude_pruning_is_as_good_or_better_everywhere_but_saliency_generati
     """beyond.md's bold answer and first bullet; index.md and discussion.md, "A negative
     finding" / "Against pruning"."""
     for task in TASKS:
-        for g, (mean, std) in _differences(task, "darwin/inherit", "magnitude/inherit").items():
-            if g == 0:
-                continue
+        diffs = _differences(task, "darwin/inherit", "magnitude/inherit")
+        for g in GENERATIONS:
+            mean, std = diffs[g]
             if (task, g) == ("saliency", 4):
                 assert 0 < _ratio(mean, std) < 1.5, (
                     f"saliency gen4: Darwin minus magnitude {mean:+.3f} ± {std:.3f} is no "
@@ -74,9 +74,9 @@ def test_magnitude_pruning_is_as_good_or_better_everywhere_but_saliency_generati
                                          ("saliency", (4,)), ("fashion-resnet", (1,))])
 def test_darwin_is_ahead_of_random_pruning_where_the_book_says(task, ahead):
     """beyond.md: the bold answer and the 'Darwin minus random pruning' bullet."""
-    for g, (mean, std) in _differences(task, "darwin/inherit", "random/inherit").items():
-        if g == 0:
-            continue
+    diffs = _differences(task, "darwin/inherit", "random/inherit")
+    for g in GENERATIONS:
+        mean, std = diffs[g]
         ratio = _ratio(mean, std)
         if task == "fashion-lenet5":
             assert mean > 0 and 0.8 < ratio < 2.5, (
@@ -102,9 +102,10 @@ def test_the_z_arm_starts_from_the_study_ancestors_bit_for_bit():
 def test_the_z_arm_claims():
     """beyond.md, 'Normalisation': within about its spread on saliency; ahead by more than one
     standard deviation at generation 4 on both classifiers (LeNet-5 from generation 3)."""
-    for g, (mean, std) in _differences("saliency", Z_ARM,
-                                       "darwin/inherit").items():
-        assert abs(mean) <= 1.2 * std or g == 0, f"saliency gen{g}: {mean:+.3f} ± {std:.3f}"
+    diffs = _differences("saliency", Z_ARM, "darwin/inherit")
+    for g in GENERATIONS:
+        mean, std = diffs[g]
+        assert abs(mean) <= 1.2 * std, f"saliency gen{g}: {mean:+.3f} ± {std:.3f}"
     for task, generations in [("fashion-lenet5", (3, 4)), ("fashion-resnet", (4,))]:
         diffs = _differences(task, Z_ARM, "darwin/inherit")
         for g in generations:
