@@ -32,11 +32,14 @@ from evosynth.config import load_params
 from evosynth.cost import (count_flops, count_flops_nonzero, dense_bytes, measure_latency,
                            sparse_bytes)
 from evosynth.genetics import count_parameters
+from evosynth.hparams import DEFAULT, STRUCTURED
 from evosynth.paths import Paths
 from evosynth.provenance import machine_summary
 from evosynth.checkpoints import load_checkpoint, load_network
 
-MODES = {"unstructured": ("generation", None), "structured": ("structured", "structured")}
+#: Each synthesis mode's lineage: the paper's (unstructured) and the structured one.
+MODES = {"unstructured": (DEFAULT.section, DEFAULT.folder),
+         "structured": (STRUCTURED.section, STRUCTURED.folder)}
 
 
 def load_lineages(params_path: Path, root: Path):
@@ -70,7 +73,7 @@ def accuracy(root: Path) -> dict[str, dict[str, dict[str, float]]]:
     metrics = root / "results" / "metrics.json"
     if metrics.is_file():
         scores["unstructured"] = json.loads(metrics.read_text())
-    structured = root / "results" / "structured.json"
+    structured = Paths(root).structured_metrics
     if structured.is_file():
         for key, value in json.loads(structured.read_text()).items():
             scores["structured"][key.rsplit("/", 1)[1]] = value

@@ -235,11 +235,26 @@ def draw_clusters(net, seed=1, fraction=0.6):
 
 def evosynth_imports(tree, package: str) -> list[tuple[str, list[str]]]:
     """``(module, names)`` of every ``evosynth`` import statement in the AST ``tree`` (also
-    inside functions); relative imports are resolved against ``package``; ``import a.b`` gives
-    no names."""
+    inside functions, but not under ``if TYPE_CHECKING:``, which never runs); relative imports
+    are resolved against ``package``; ``import a.b`` gives no names."""
     import ast
+
+    def walk(node):
+        for child in ast.iter_child_nodes(node):
+            test = child.test if isinstance(child, ast.If) else None
+            if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING" or \
+                    isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING":
+                yield from (n for other in child.orelse for n in walk_all(other))
+                continue
+            yield child
+            yield from walk(child)
+
+    def walk_all(node):
+        yield node
+        yield from walk(node)
+
     found = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             found += [(a.name, []) for a in node.names if a.name.split(".")[0] == "evosynth"]
         elif isinstance(node, ast.ImportFrom):
@@ -251,3 +266,96 @@ def evosynth_imports(tree, package: str) -> list[tuple[str, list[str]]]:
             if module.split(".")[0] == "evosynth":
                 found.append((module, [a.name for a in node.names]))
     return found
+
+
+# --- what each DVC stage runs (tests/test_stage_deps.py, scripts/stage_deps.py) ----------------
+
+SRC = ROOT / "src" / "evosynth"
+DVC_FILES = ("dvc.yaml", "beyond/dvc.yaml")
+
+
+def module_file(module: str) -> Path | None:
+    """The source file of ``evosynth.x.y`` (``x/y.py`` or ``x/y/__init__.py``), or ``None``."""
+    path = SRC.joinpath(*module.split(".")[1:])
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py"
+    return None
+
+
+def module_imports(tree, package: str) -> set[str]:
+    """The evosynth modules an AST imports: ``from a import b`` counts ``a`` and, when ``b`` is a
+    module, ``a.b``; a public name of the lazy package face (``from evosynth import train``)
+    counts the module it lives in (``evosynth._WHERE``)."""
+    import evosynth
+    found = set()
+    for module, names in evosynth_imports(tree, package):
+        found.add(module)
+        found |= {f"{module}.{name}" for name in names if module_file(f"{module}.{name}")}
+        if module == "evosynth":
+            found |= {f"evosynth.{evosynth._WHERE[n]}" for n in names if n in evosynth._WHERE}
+    return found
+
+
+def import_closure(start: set[str]) -> set[Path]:
+    """Every source file that importing ``start`` runs (a.b.c runs a and a.b too; any import
+    statement counts, also one inside a function)."""
+    import ast
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        parts = todo.pop().split(".")
+        for i in range(1, len(parts) + 1):
+            module = ".".join(parts[:i])
+            path = module_file(module)
+            if module in seen or path is None:
+                continue
+            seen.add(module)
+            package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+            todo.extend(module_imports(ast.parse(path.read_text()), package))
+    return {module_file(m) for m in seen}
+
+
+def stage_code(cmd: str) -> set[Path]:
+    """The evosynth source files a stage command runs: its notebook's imports (papermill), or
+    ``python -m evosynth COMMAND``'s (``__main__`` and ``evosynth.commands.COMMAND``, which
+    imports what it runs)."""
+    import ast
+    import json
+    import re
+    notebook = re.search(r"papermill .*?(notebooks/\S+\.ipynb)", cmd)
+    if notebook:
+        cells = json.loads((ROOT / notebook.group(1)).read_text())["cells"]
+        source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        return import_closure(module_imports(ast.parse(source), ""))
+    if "python -m evosynth" in cmd:
+        from evosynth.__main__ import module_of, names
+        command = cmd.split("python -m evosynth", 1)[1].split()[0]
+        if command not in names():
+            raise ValueError(f"stage command runs an unknown evosynth command: {cmd}")
+        return import_closure({"evosynth.__main__", module_of(command)})
+    raise ValueError(f"stage command runs no notebook and no evosynth command: {cmd}")
+
+
+def pipeline_stages():
+    """``(dvc file, stage name, cmd, deps)`` of every stage block of both pipelines (a
+    ``foreach`` block once, its command with the ``${...}`` left in)."""
+    for dvc_file in DVC_FILES:
+        for name, stage in yaml.safe_load((ROOT / dvc_file).read_text())["stages"].items():
+            body = stage.get("do", stage)
+            yield dvc_file, name, body["cmd"], [str(d) for d in body.get("deps", [])]
+
+
+def src_deps(code: set[Path]) -> list[str]:
+    """The ``deps:`` entries of ``code``: a package folder when all its files are in it (but
+    ``stages``, whose modules are each one stage's), else the files, sorted."""
+    files = {p.relative_to(ROOT).as_posix() for p in code}
+    entries = set(files)
+    for package in SRC.iterdir():
+        if not package.is_dir() or package.name in ("stages", "__pycache__"):
+            continue
+        members = {p.relative_to(ROOT).as_posix() for p in package.rglob("*.py")}
+        if members and members <= files:
+            entries = (entries - members) | {package.relative_to(ROOT).as_posix()}
+    return sorted(entries)

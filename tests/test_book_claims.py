@@ -15,7 +15,7 @@ from functools import cache
 import pytest
 
 from evosynth.config import load_params
-from evosynth.stages.beyond import task_metric, z_arm_method
+from evosynth.stages.study import task_metric, z_arm_method
 from evosynth.study import paired_differences, summarise
 from support import ROOT
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 import yaml
 
-from evosynth.checks import check_data, check_setup
+from evosynth.checks import check_data
+from evosynth.stages.check import check_setup
 from evosynth.config import ParamsError, parse_params
 
 from support import ROOT, tiny_params, write_folder_dataset, write_params

@@ -27,7 +27,10 @@ def test_classifiers_take_grey_garments(name):
 def test_fashion_split_subsets_are_seeded():
     a = fashion_split(ROOT / "data" / "raw", "t10k", 50, seed=1)
     b = fashion_split(ROOT / "data" / "raw", "t10k", 50, seed=1)
-    assert a.tensors[0].shape == (50, 1, 28, 28) and torch.equal(a.tensors[1], b.tensors[1])
+    c = fashion_split(ROOT / "data" / "raw", "t10k", 50, seed=2)
+    assert a.tensors[0].shape == (50, 1, 28, 28) and torch.equal(a.tensors[0], b.tensors[0])
+    assert torch.equal(a.tensors[1], b.tensors[1])
+    assert not torch.equal(a.tensors[0], c.tensors[0]), "another seed must draw other images"
     assert int(a.tensors[1].min()) >= 0 and int(a.tensors[1].max()) <= 9
     with pytest.raises(ValueError, match=r"n must be in \[1, 10000\]"):
         fashion_split(ROOT / "data" / "raw", "t10k", 0)

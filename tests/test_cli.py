@@ -33,3 +33,19 @@ def test_unknown_generation_is_one_error_line_without_traceback(tmp_path):
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("evosynth: error:"), done.stderr
     assert "gen9" in lines[0]
+
+
+def test_every_command_module_declares_the_command_of_its_name():
+    from evosynth.__main__ import load, names
+    assert {"prepare", "generation", "lineage-metrics", "z-arm", "verify"} <= set(names())
+    for name in names():
+        assert load(name).name == name
+
+
+def test_running_one_command_imports_no_other_command():
+    code = ("import sys; from evosynth.__main__ import main; main(['check', '--params', "
+            f"{str(ROOT / 'profiles' / 'smoke.yaml')!r}]); "
+            "print(sorted(m for m in sys.modules if m.startswith('evosynth.commands.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.stdout.strip().splitlines()[-1] == "['evosynth.commands.check']", done.stderr

@@ -161,7 +161,7 @@ def test_a_replicate_shifts_every_seed_as_the_study_does():
     assert two.generation.train.seed == params.generation.train.seed + 2
     assert two.control.train.seed == params.control.train.seed + 2
     assert two.generation.lineage["gen1"].seed == 2000 + params.generation.lineage["gen1"].seed
-    assert two.generation.recipe("gen1").seed == 2001
+    assert two.generation.lineage["gen1"].seed == 2001
     assert two.ancestor.model == params.ancestor.model and two.prepare == params.prepare
     assert params.replicate_seed(2) == 2
     with pytest.raises(ParamsError, match=r"seed 5 is not in replicate.seeds \(1, 2\)"):

@@ -56,7 +56,7 @@ def test_population_keeps_the_fittest_on_validation(tiny_run):
 
 
 def test_structured_lineage_writes_smaller_networks_and_metrics(tiny_run):
-    from evosynth.stages.beyond import lineage_metrics
+    from evosynth.stages.scores import lineage_metrics
     from evosynth.stages.generation import generation
     params, root_paths, tmp = tiny_run
     for name in ("gen1", "gen2"):
@@ -76,7 +76,7 @@ def test_structured_lineage_writes_smaller_networks_and_metrics(tiny_run):
 
 
 def test_dense_control_keeps_every_synapse_and_trains_like_the_offspring(tiny_run):
-    from evosynth.stages.beyond import lineage_metrics
+    from evosynth.stages.scores import lineage_metrics
     from evosynth.stages.generation import generation
     params, paths, tmp = tiny_run
     ancestor = load_checkpoint(paths.network("gen0"))
@@ -118,7 +118,7 @@ def test_a_replicate_is_another_ancestor_lineage_and_control_under_its_own_paths
 
 
 def test_control_comparison_averages_seeds_with_their_spread():
-    from evosynth.stages.beyond import control_comparison
+    from evosynth.stages.merge import control_comparison
     results = {f"saliency-default/{arm}/inherit/seed{s}/gen{g}": {
         "synapses": 100 // (g + 1), "reduction": g + 1.0, "f_beta_adaptive": f + 0.01 * s}
         for s in (0, 1, 2)
@@ -134,7 +134,7 @@ def test_control_comparison_averages_seeds_with_their_spread():
 
 
 def test_control_comparison_pairs_each_generation_with_its_control():
-    from evosynth.stages.beyond import control_comparison
+    from evosynth.stages.merge import control_comparison
     results = {f"saliency-default/{arm}/inherit/seed0/gen{g}": {
         "synapses": 100 // (g + 1), "reduction": g + 1.0, "f_beta_adaptive": f}
         for arm, scores in (("darwin", (0.8, 0.82, 0.75)), ("dense-control", (0.8, 0.85, 0.86)))

@@ -54,3 +54,47 @@ def test_dead_synapses_get_no_gradient_so_no_optimizer_state(generator):
         assert bool((optimizer.state[weight]["exp_avg"][dead] == 0).all())
     handle.remove()
     assert all(not w._post_accumulate_grad_hooks for _, w in synaptic_parameters(model))
+
+
+def test_enforce_zeroes_dead_weights_moved_outside_the_gradient(generator):
+    """Torch's optimizers leave a zero weight with a zero gradient at zero; ``enforce`` is the
+    guarantee for everything else (a loaded state, an update that bypasses the gradient)."""
+    model = build_model("tiny")
+    masks = synthesize(model, 0.5, generator)
+    handle = masks.attach(model)
+    with torch.no_grad():
+        for _, weight in synaptic_parameters(model):
+            weight.add_(1.0)                      # every synapse moved, the dead ones too
+    before = {n: w.detach().clone() for n, w in synaptic_parameters(model)}
+    handle.enforce()
+    for name, weight in synaptic_parameters(model):
+        alive = masks[name]
+        assert bool((weight[~alive] == 0).all())
+        assert torch.equal(weight[alive], before[name][alive])   # the living are untouched
+    handle.remove()
+
+
+def test_training_keeps_dead_synapses_zero_under_an_update_that_bypasses_the_gradient(
+        shapes, monkeypatch):
+    """An optimizer whose step also moves weights without their gradient (as a decoupled decay
+    towards a non-zero value would): ``train`` must still end with every dead synapse at 0."""
+    from evosynth import training
+
+    class Drifting(torch.optim.SGD):
+        @torch.no_grad()
+        def step(self, closure=None):
+            loss = super().step(closure)
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.add_(1e-3)
+            return loss
+
+    monkeypatch.setattr(training, "_optimizer",
+                        lambda model, config, device: Drifting(model.parameters(), lr=config.lr))
+    torch.manual_seed(0)
+    model = build_model("tiny")
+    masks = synthesize(model, 0.5, torch.Generator().manual_seed(0))
+    train(model, shapes, TrainConfig(epochs=1, batch_size=8, optimizer="sgd", lr=0.01,
+                                     device="cpu"), masks=masks, progress=False)
+    dead = _dead_weights(model, masks)
+    assert dead.numel() > 0 and bool((dead == 0).all())

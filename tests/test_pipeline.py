@@ -3,6 +3,7 @@
 
 import copy
 import csv
+import hashlib
 import json
 import random
 import re
@@ -92,11 +93,26 @@ def test_outputs_for_people_and_tools(smoke):
     assert "gen4" in show
 
 
+def _stages_restored(output: str) -> set[str]:
+    return set(re.findall(r"Stage '([^']+)' is cached - skipping run, checking out outputs",
+                          output))
+
+
+def _digests(work, names) -> dict[str, str]:
+    """sha256 of every file under ``models/<name>`` and of ``results/<name>/summary.json``."""
+    files = [f for name in names for f in sorted((work / "models" / name).rglob("*"))
+             if f.is_file()] + [work / "results" / name / "summary.json" for name in names]
+    return {str(f.relative_to(work)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
 def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke):
     work, _ = smoke
     again = run([BIN / "dvc", "repro"], work)
     assert _stages_run(again.stdout) == set()
     assert json.loads(run([BIN / "dvc", "status", "--json"], work).stdout) == {}
+    changed = ("gen3", "gen4")
+    original_outputs = _digests(work, changed)
+    untouched = _digests(work, ("gen0", "gen1", "gen2"))
     params = yaml.safe_load((work / "params.yaml").read_text())
     params["generation"]["lineage"]["gen3"]["seed"] = 33
     original = (work / "params.yaml").read_text()
@@ -104,10 +120,17 @@ def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke):
     try:
         rerun = run([BIN / "dvc", "repro"], work)
         assert _stages_run(rerun.stdout) == {"generation@gen3", "generation@gen4", "evaluate"}
+        reseeded = _digests(work, changed)
+        assert all(reseeded[f] != original_outputs[f] for f in reseeded
+                   if f.startswith("models/") and f.endswith(".pt")), "the new seed changed nothing"
     finally:
         (work / "params.yaml").write_text(original)
     back = run([BIN / "dvc", "repro"], work)  # the run cache restores the original outputs
-    assert _stages_run(back.stdout) <= {"generation@gen3", "generation@gen4", "evaluate"}
+    assert _stages_run(back.stdout) == set(), "the run cache should have answered, not training"
+    assert _stages_restored(back.stdout) == {"generation@gen3", "generation@gen4", "evaluate"}
+    assert _digests(work, changed) == original_outputs
+    assert _digests(work, ("gen0", "gen1", "gen2")) == untouched
+    assert json.loads(run([BIN / "dvc", "status", "--json"], work).stdout) == {}
 
 
 def test_book_builds_from_the_smoke_run_without_warnings(smoke, smoke_book):

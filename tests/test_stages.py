@@ -83,7 +83,7 @@ def test_same_seeds_give_bit_identical_runs_and_another_seed_another_offspring(t
 
 
 def test_the_z_arm_is_darwin_with_the_other_normaliser_from_the_same_ancestors(tmp_path):
-    from evosynth.stages.beyond import other_z, study, z_arm, z_arm_method
+    from evosynth.stages.study import other_z, study, z_arm, z_arm_method
     data = tiny_params()
     data["study"]["seeds"] = [0]
     params = parse_params(data)

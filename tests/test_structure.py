@@ -71,3 +71,63 @@ def test_no_module_imports_a_private_name_of_another():
 def test_no_module_shadows_the_standard_library():
     names = {p.stem for p in SRC.rglob("*.py")} | {p.name for p in SRC.iterdir() if p.is_dir()}
     assert sorted(names & sys.stdlib_module_names) == []
+
+
+# -- the ground floor ------------------------------------------------------------------------
+
+def _evosynth_modules(path: Path) -> set[str]:
+    return {m for m, _ in _imports(path)}
+
+
+def test_the_ground_floor_imports_nothing_of_the_package():
+    assert _evosynth_modules(SRC / "hparams.py") == set()
+
+
+def test_config_imports_only_the_ground_floor():
+    assert _evosynth_modules(SRC / "config.py") == {"evosynth.hparams"}
+
+
+def test_the_package_face_imports_none_of_its_modules():
+    assert _evosynth_modules(SRC / "__init__.py") == set()
+    import evosynth
+    for name, module in evosynth._WHERE.items():   # every public name is where it says
+        assert name in vars(__import__(f"evosynth.{module}", fromlist=[name]))
+
+
+def test_every_registry_has_exactly_the_words_of_its_vocabulary():
+    from evosynth import classifiers, hparams, lineage
+    from evosynth.genetics import environment, offspring, pruning
+    assert tuple(offspring.INIT_MODES) == hparams.INITS
+    assert tuple(pruning.PRUNING_METHODS) == hparams.PRUNING_METHODS
+    assert tuple(lineage.SELECTIONS) == hparams.SELECTIONS == tuple(hparams.SELECTION_RULES)
+    assert tuple(lineage.SYNTHESIS_MODES) == hparams.SYNTHESIS_MODES
+    assert tuple(environment.ENVIRONMENT_KINDS) == hparams.ENVIRONMENTS
+    assert tuple(classifiers.CLASSIFIERS) == hparams.CLASSIFIERS
+    assert set(hparams.LINEAGE_SELECTIONS) <= set(hparams.SELECTIONS)
+
+
+def _lineage_words() -> set[str]:
+    """Every name a lineage goes by (hparams' identity), less the words that are also a
+    vocabulary word ("structured" is a synthesis mode) or a record field ("generation")."""
+    from evosynth import hparams
+    words = {hparams.DEFAULT_TASK}
+    for lineage in hparams.LINEAGES.values():
+        words |= {lineage.name, lineage.section, lineage.method, lineage.folder, lineage.label}
+    vocabulary = {w for name in dir(hparams) if name.isupper()
+                  for w in (getattr(hparams, name) if isinstance(getattr(hparams, name), tuple)
+                            else ()) if isinstance(w, str)}
+    return {w for w in words if w} - vocabulary - {"generation"}
+
+
+def test_no_module_but_the_ground_floor_spells_a_lineage():
+    words = _lineage_words()
+    assert {"saliency-default", "dense-control", "darwin-structured", "control"} <= words
+    found = []
+    for path in [*SRC.rglob("*.py"), *(ROOT / "benchmarks").glob("*.py")]:
+        if path == SRC / "hparams.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value in words:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
+    assert found == []

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from evosynth import ConstantEnvironment
+from evosynth import ConstantEnvironment, study
 from evosynth.classifiers import classification_loss
 from evosynth.study import METHODS, Task, paired_differences, run_seed, summarise
 from evosynth.training import TrainConfig
@@ -40,16 +40,38 @@ def _toy_task() -> Task:
                 classification_loss, score)
 
 
-def test_every_method_gets_darwins_budget_and_is_deterministic():
+#: Each baseline's recipe (``selection``, ``init``), as the lineage engine sees it.
+_BASELINES = {"magnitude/inherit": ("magnitude", "inherit"),
+              "random/inherit": ("random", "inherit"), "lottery/rewind": ("magnitude", "rewind")}
+
+
+def test_every_method_gets_darwins_budget_and_is_deterministic(monkeypatch):
+    """Every baseline offspring has Darwin's synapse count in every layer, not only in total."""
+    layers = {}   # (selection, init, generation) -> alive synapses of each layer of the offspring
+    make_generation = study.make_generation
+
+    def recorded(parent, parent_masks, recipe, *args, **kwargs):
+        child = make_generation(parent, parent_masks, recipe, *args, **kwargs)
+        layers[(recipe.selection, recipe.init, recipe.seed % 1000)] = {
+            name: int(mask.sum()) for name, mask in child.masks.items()}
+        return child
+
+    monkeypatch.setattr(study, "make_generation", recorded)
     environments = [ConstantEnvironment(0.8), ConstantEnvironment(0.8)]
     results = run_seed(_toy_task(), 0, environments, METHODS, "layer", rewind_steps=1,
                        progress=False)
+    monkeypatch.undo()
     assert len(results) == len(METHODS) * 3
+    full = {name: w.numel() for name, w in _Mlp().named_parameters() if name.endswith("weight")}
     for g in (1, 2):
         budget = results[f"toy/darwin/inherit/seed0/gen{g}"]["synapses"]
         assert budget < results[f"toy/darwin/inherit/seed0/gen{g - 1}"]["synapses"]
-        for method in ("magnitude/inherit", "random/inherit", "lottery/rewind"):
+        darwin = layers[("darwin", "inherit", g)]
+        assert sum(darwin.values()) == budget and set(darwin) == set(full)
+        assert all(0 < darwin[name] < full[name] for name in full)   # every layer thinned
+        for method, recipe in _BASELINES.items():
             assert results[f"toy/{method}/seed0/gen{g}"]["synapses"] == budget
+            assert layers[(*recipe, g)] == darwin, f"{method} gen{g}: layer by layer"
     ancestor = results["toy/darwin/inherit/seed0/gen0"]
     assert ancestor["reduction"] == 1.0 and 0.0 <= ancestor["accuracy"] <= 1.0
     again = run_seed(_toy_task(), 0, environments, ["darwin/inherit", "random/inherit"], "layer",

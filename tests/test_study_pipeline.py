@@ -24,10 +24,10 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
     assert ran == {*(f"beyond/dvc.yaml:study@{t}" for t in study["tasks"]),
                    *(f"beyond/dvc.yaml:z-arm@{t}" for t in study["tasks"]),
-                   "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:structured-metrics",
-                   "beyond/dvc.yaml:sweep", "beyond/dvc.yaml:control-metrics",
+                   "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:lineage-metrics@structured",
+                   "beyond/dvc.yaml:sweep", "beyond/dvc.yaml:lineage-metrics@control",
                    *(f"beyond/dvc.yaml:replicate@{k}" for k in replicate),
-                   *(f"beyond/dvc.yaml:{lineage}-gen{k}" for k in range(1, 5)
+                   *(f"beyond/dvc.yaml:offspring@{lineage}-gen{k}" for k in range(1, 5)
                      for lineage in ("structured", "control"))}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(

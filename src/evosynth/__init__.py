@@ -12,18 +12,30 @@ of Deep Neural Networks* (Neural Processing Letters, 2018). The method lives in
 True
 """
 
-from importlib import metadata as _metadata
+from __future__ import annotations
 
-from .data import DataError, SaliencySet, load_folder, read_image, read_mask
-from .genetics import (INIT_MODES, BudgetEnvironment, ConstantEnvironment, Environment,
-                       LayerReport, MaskError, Masks, as_environment, count_synapses,
-                       init_offspring, layer_budget, prune_to_budget, synapse_probability,
-                       synapse_report, synaptic_parameters, synaptic_probabilities, synthesize)
-from .metrics import SaliencyMetrics, SaliencyScores, saliency_scores
-from .models import PRESETS, SaliencyNet, SaliencyNetConfig, build_model
-from .synthetic import CompositeConfig, make_fashion_composite, make_shapes
-from .checkpoints import load_checkpoint, save_checkpoint
-from .training import TrainConfig, TrainResult, evaluate, predict, select_device, train
+import importlib
+from importlib import metadata as _metadata
+from typing import Any
+
+#: The public names of the package and the module each lives in. The face is lazy (PEP 562):
+#: ``import evosynth`` imports none of them, ``evosynth.train`` imports :mod:`evosynth.training`
+#: on first use, so that ``import evosynth.genetics`` does not import training, and a stage's
+#: code (its ``deps:`` in ``dvc.yaml``) is only the modules it uses.
+_EXPORTS = {
+    "data": ("DataError", "SaliencySet", "load_folder", "read_image", "read_mask"),
+    "genetics": ("INIT_MODES", "BudgetEnvironment", "ConstantEnvironment", "Environment",
+                 "LayerReport", "MaskError", "Masks", "as_environment", "count_synapses",
+                 "init_offspring", "layer_budget", "prune_to_budget", "synapse_probability",
+                 "synapse_report", "synaptic_parameters", "synaptic_probabilities",
+                 "synthesize"),
+    "metrics": ("SaliencyMetrics", "SaliencyScores", "saliency_scores"),
+    "models": ("PRESETS", "SaliencyNet", "SaliencyNetConfig", "build_model"),
+    "synthetic": ("CompositeConfig", "make_fashion_composite", "make_shapes"),
+    "checkpoints": ("load_checkpoint", "save_checkpoint"),
+    "training": ("TrainConfig", "TrainResult", "evaluate", "predict", "select_device", "train"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 # The version lives in pyproject.toml only; CITATION.cff repeats it (tests/test_citation.py checks).
 try:
@@ -31,13 +43,17 @@ try:
 except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = [
-    "INIT_MODES", "PRESETS", "BudgetEnvironment", "CompositeConfig", "ConstantEnvironment",
-    "DataError", "Environment", "LayerReport", "MaskError", "Masks", "SaliencyMetrics",
-    "SaliencyNet", "SaliencyNetConfig", "SaliencyScores", "SaliencySet", "TrainConfig",
-    "TrainResult", "as_environment", "build_model", "count_synapses", "evaluate",
-    "init_offspring", "layer_budget", "load_checkpoint", "load_folder", "make_fashion_composite",
-    "make_shapes", "predict", "prune_to_budget", "read_image", "read_mask", "saliency_scores", "save_checkpoint",
-    "select_device", "synapse_probability", "synapse_report", "synaptic_parameters",
-    "synaptic_probabilities", "synthesize", "train",
-]
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evosynth' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -20,11 +20,13 @@ from typing import Any
 
 import yaml
 
+from .hparams import CONTROL, DEFAULT
+from .hparams import LINEAGES as _LINEAGES
+
 #: The lineages whose training summaries (``summary.json`` with a ``machine`` record) the book
 #: shows: the default one (``results/genK``), the structured one (``results/structured``) and
 #: the dense control (``results/control``).
-LINEAGES = {"default": "results", "structured": "results/structured",
-            "control": "results/control"}
+LINEAGES = {name: lineage.results for name, lineage in _LINEAGES.items()}
 
 
 class MixedRunsError(RuntimeError):
@@ -82,16 +84,16 @@ def lineage_folder(lineage: str) -> str:
     """Where a lineage's training records live: one of :data:`LINEAGES`, or ``seed<k>`` and
     ``seed<k>-control``, the replicate with seed k (``results/seeds/seed<k>``) and its dense
     control."""
-    replicate = re.fullmatch(r"seed([0-9]+)(-control)?", lineage)
+    replicate = re.fullmatch(rf"seed([0-9]+)(-{CONTROL.name})?", lineage)
     if replicate:
-        return f"results/seeds/seed{replicate[1]}" + ("/control" if replicate[2] else "")
+        return f"results/seeds/seed{replicate[1]}" + (f"/{CONTROL.folder}" if replicate[2] else "")
     if lineage not in LINEAGES:
         raise ValueError(f"unknown lineage {lineage!r} (one of {', '.join(LINEAGES)}, or "
                          "seed<k> and seed<k>-control for a replicate)")
     return LINEAGES[lineage]
 
 
-def lineage_machines(root: str | os.PathLike[str] = ".", lineage: str = "default"
+def lineage_machines(root: str | os.PathLike[str] = ".", lineage: str = DEFAULT.name
                      ) -> dict[str, dict[str, Any]]:
     """The ``machine`` record of every trained generation of a lineage, by generation."""
     folder = Path(root) / lineage_folder(lineage)

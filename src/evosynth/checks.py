@@ -1,14 +1,12 @@
-"""``python -m evosynth check``: parameters and data set validated before any work."""
+"""The data set's checks before any work (the `prepare` stage and `python -m evosynth check`)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from .config import ParamsError, PrepareParams, load_params
+from .config import ParamsError, PrepareParams
 from .data import SPLITS, DataError, load_folder
-from .genetics import Masks
-from .models import SaliencyNet
 from .raw import FASHION_FILES
 
 
@@ -62,28 +60,3 @@ def check_data(prepare: PrepareParams, source: str = "params.yaml", read: bool =
     sizes = [len(load_folder(root, 16, getattr(f, f"{s}_split"), f.image_dir, f.mask_dir))
              for s in SPLITS]
     return f"folder {root} ({'/'.join(map(str, sizes))} images)"
-
-
-def check_setup(params_file: str | os.PathLike[str] = "params.yaml") -> str:
-    """Validate the parameters and the configured data set; returns a short summary.
-
-    Raises:
-        ParamsError: a parameter is unknown, of the wrong type or out of range, or a data path
-            does not exist.
-        DataError: the configured data set is missing or unreadable (the file is named).
-    """
-    params = load_params(params_file)
-    p = params.prepare
-    data = check_data(p, str(params_file), read=True)
-    synapses = Masks.ones_like(SaliencyNet(params.ancestor.model.to_config())).count()
-    lineage = params.generation.lineage
-    return "\n".join([
-        f"{params_file}: ok",
-        f"  data set:    {data}, {p.image_size}x{p.image_size}",
-        f"  ancestor:    {synapses:,} synapses",
-        f"  generations: {len(lineage)}: " + "; ".join(
-            f"{name} {spec.environment.describe()}" for name, spec in lineage.items()),
-        f"  offspring:   {params.generation.init} init, {params.generation.normalization} Z, "
-        f"{params.generation.mode} synthesis, epochs " + ", ".join(
-            str(params.generation.train_for(name).epochs) for name in lineage),
-    ])

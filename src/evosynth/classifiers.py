@@ -16,6 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from torchvision.models.resnet import BasicBlock, ResNet
 
+from .hparams import check_word
 from .raw import load_garments
 from .training import select_device
 
@@ -54,8 +55,7 @@ CLASSIFIERS = {"lenet5": LeNet5, "resnet": resnet}
 
 def build_classifier(name: str) -> nn.Module:
     """A fresh classifier: ``lenet5`` or ``resnet``."""
-    if name not in CLASSIFIERS:
-        raise ValueError(f"classifier must be one of {sorted(CLASSIFIERS)}, got {name!r}")
+    check_word("classifier", name, sorted(CLASSIFIERS))
     return CLASSIFIERS[name]()
 
 

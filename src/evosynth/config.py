@@ -19,16 +19,14 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError,
                       create_model, model_validator)
 
-from .classifiers import CLASSIFIERS
-from .genetics import INIT_MODES, NORMALIZATIONS, BudgetEnvironment, ConstantEnvironment, Environment
-from .lineage import SYNTHESIS_MODES, Recipe
-from .models import SaliencyNetConfig
-from .study import METHODS, check_methods
-from .synthetic import CompositeConfig
-from .training import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
+from .hparams import (DATASETS, ENVIRONMENTS, INITS, METHODS, NETWORKS, NORMALIZATIONS,
+                      OPTIMIZERS, PRECISIONS, SCHEDULES, SYNTHESIS_MODES, LINEAGE_SELECTIONS,
+                      REPLICATED, CompositeConfig, SaliencyNetConfig, TrainConfig, check_methods,
+                      check_recipe, lineage_of_section)
 
 # Scalars are strict (no "3" -> 3 or 2.5 -> 2 coercion); YAML lists are accepted for tuples.
-# Every allowed word comes from the registry that implements it (INIT_MODES, OPTIMIZERS, ...).
+# Every allowed word comes from the vocabulary of evosynth.hparams, which every registry that
+# implements one reads too (its keys are tested to equal the words).
 Bool = Annotated[bool, Field(strict=True)]
 Str = Annotated[str, Field(strict=True)]
 PositiveInt = Annotated[int, Field(strict=True, ge=1)]
@@ -101,7 +99,7 @@ class FolderParams(_Section):
 class PrepareParams(_Section):
     """``prepare``: which data set, how big, split how."""
 
-    dataset: Literal["fashion-composite", "shapes", "folder"] = "fashion-composite"
+    dataset: Literal[DATASETS] = "fashion-composite"
     raw: Str = "data/raw"
     image_size: Annotated[int, Field(strict=True, ge=16)] = 64
     n_train: PositiveInt = 2000
@@ -161,7 +159,7 @@ class AncestorParams(_Section):
 class EnvironmentParams(_Section):
     """The environmental factor model F(E) of one generation."""
 
-    kind: Literal["constant", "budget"] = "constant"
+    kind: Literal[ENVIRONMENTS] = "constant"
     factor: UnitFloat | None = None
     keep_fraction: UnitFloat | None = None
 
@@ -174,11 +172,6 @@ class EnvironmentParams(_Section):
             raise ValueError("a budget environment takes keep_fraction (a number in (0, 1]) "
                              "and no factor")
         return self
-
-    def build(self) -> Environment:
-        if self.kind == "constant":
-            return ConstantEnvironment(self.factor)
-        return BudgetEnvironment(keep_fraction=self.keep_fraction)
 
     def describe(self, unit: str = "synapses") -> str:
         """In words: ``constant F(E) = 0.5``, ``budget: expected 33% of the parent's synapses``
@@ -202,7 +195,7 @@ class GenerationParams(_Section):
     """``generation``: synthesis and newborn training of every offspring generation."""
 
     normalization: Literal[NORMALIZATIONS] = "layer"
-    init: Literal[tuple(INIT_MODES)] = "newborn"
+    init: Literal[INITS] = "newborn"
     train: TrainParams = TrainParams()
     lineage: dict[str, OffspringParams]
     # unstructured: every synapse drawn (the paper); structured: every filter drawn, offspring
@@ -213,7 +206,7 @@ class GenerationParams(_Section):
     population: PositiveInt = 1
     # darwin: the paper's random synthesis; dense: every synapse survives (the dense control:
     # the same lineage and training with nothing removed).
-    selection: Literal["darwin", "dense"] = "darwin"
+    selection: Literal[LINEAGE_SELECTIONS] = "darwin"
 
     @model_validator(mode="after")
     def _consecutive(self) -> GenerationParams:
@@ -227,8 +220,10 @@ class GenerationParams(_Section):
             if self.lineage[name].parent != f"gen{k - 1}":
                 raise ValueError(f"lineage.{name}.parent must be 'gen{k - 1}', got "
                                  f"{self.lineage[name].parent!r}")
-        for name in self.lineage:   # the lineage engine's own checks, once
-            self.recipe(name)
+        for name, spec in self.lineage.items():   # the rules of a recipe (written once)
+            check_recipe(init=self.init, normalization=self.normalization, mode=self.mode,
+                         selection=self.selection, population=self.population,
+                         has_environment=spec.environment is not None, has_budget=False)
         return self
 
     @property
@@ -240,17 +235,12 @@ class GenerationParams(_Section):
         epochs = self.lineage[name].epochs
         return self.train if epochs is None else self.train.model_copy(update={"epochs": epochs})
 
-    def recipe(self, name: str) -> Recipe:
-        """How generation ``name`` is made (:class:`evosynth.lineage.Recipe`)."""
+    def offspring(self, name: str) -> OffspringParams:
+        """``lineage.<name>``; a clear error for a generation that is not in the lineage."""
         if name not in self.lineage:
             raise ValueError(f"generation {name!r} is not in the lineage "
                              f"({', '.join(self.lineage)})")
-        spec = self.lineage[name]
-        environment = spec.environment.build() if spec.environment is not None else None
-        return Recipe(environment=environment, seed=spec.seed,
-                      train=self.train_for(name).to_config(), init=self.init,
-                      normalization=self.normalization, mode=self.mode,
-                      population=self.population, selection=self.selection)
+        return self.lineage[name]
 
 
 class EvaluateParams(_Section):
@@ -263,7 +253,7 @@ class EvaluateParams(_Section):
 class StudyTaskParams(_Section):
     """One task of the study: which network, how much data, how it is trained."""
 
-    network: Literal[("saliency", *CLASSIFIERS)]
+    network: Literal[NETWORKS]
     model: ModelParams | None = None     # the saliency network (default: ancestor.model)
     n_train: PositiveInt | None = None   # first n training items (default: all)
     n_test: PositiveInt | None = None    # test items scored (default: all)
@@ -364,7 +354,7 @@ class Params(_Section):
         return self.model_copy(update={
             "ancestor": a.model_copy(update={"init_seed": a.init_seed + seed,
                                              "train": train(a.train)}),
-            "generation": lineage(self.generation), "control": lineage(self.control)})
+            **{lin.section: lineage(getattr(self, lin.section)) for lin in REPLICATED}})
 
     def replicate_seed(self, seed: int) -> int:
         """``seed``, checked to be one of ``replicate.seeds``."""
@@ -375,12 +365,16 @@ class Params(_Section):
         return seed
 
     def lineage_section(self, name: str) -> GenerationParams:
-        """The lineage section ``name``: ``generation`` (the paper's) or ``structured``."""
-        value = getattr(self, name, None) if name in type(self).model_fields else None
+        """The lineage section ``name`` (the :attr:`~evosynth.hparams.Lineage.section` of a
+        lineage: the paper's, the structured one or the dense control)."""
+        try:
+            lineage = lineage_of_section(name)
+        except ValueError as error:
+            raise ParamsError(str(error)) from None
+        value = getattr(self, name, None)
         if not isinstance(value, GenerationParams):
-            raise ParamsError(f"params has no lineage section {name!r} (expected 'generation' "
-                              "or a section such as 'structured' holding normalization, init, "
-                              "train, lineage, mode)")
+            raise ParamsError(f"params has no {name!r} section (the {lineage.label} lineage: "
+                              "normalization, init, train, lineage, mode)")
         return value
 
     def study_task(self, name: str) -> StudyTaskParams:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,10 +13,12 @@ import seaborn as sns
 import torch
 from matplotlib.figure import Figure
 
-from .data import SaliencySet
-from .genetics import LayerReport
 from .atomic import atomic_write
-from .metrics import SaliencyScores
+
+if TYPE_CHECKING:   # types only: drawing needs none of the training code
+    from .data import SaliencySet
+    from .genetics import LayerReport
+    from .metrics import SaliencyScores
 
 
 def save(fig: Figure, path: str | os.PathLike[str], dpi: int = 150) -> Path:

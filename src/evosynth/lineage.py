@@ -12,6 +12,13 @@ paper's default pipeline, the structured lineage, the study's methods and the F(
    (:mod:`evosynth.genetics.offspring`);
 3. **training**: it is trained with its dead synapses held at zero (:func:`evosynth.train`).
 
+Step 1 is two small registries, as open_lth keeps its pruning strategies:
+:data:`SYNTHESIS_MODES` (``unstructured`` / ``structured``) and, for the unstructured mode,
+:data:`SELECTIONS` (``darwin`` / ``magnitude`` / ``random`` / ``dense``). Each entry draws the
+offspring and fills its own part of the record (:class:`Drawn`); what each needs of its recipe
+is one rule table beside its word (:data:`evosynth.hparams.SELECTION_RULES`, checked by
+:func:`evosynth.hparams.check_recipe` for a :class:`Recipe` and for ``params.yaml`` alike).
+
 With ``population: k`` steps 1-3 run for k candidates (seeds from :func:`candidate_seed`) and
 the one with the best validation score survives. Everything a generation needs is in its
 :class:`Recipe`; :func:`make_generation` returns a :class:`Generation` whose ``summary`` has
@@ -28,28 +35,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from .genetics import (INIT_MODES, NORMALIZATIONS, PRUNING_METHODS, Environment, Masks,
-                       cluster_probabilities, count_clusters, count_parameters, count_synapses,
-                       draw, expected_clusters, init_offspring, prune_to_budget, shrink,
-                       synaptic_probabilities, synthesize_clusters)
+from .genetics import (Environment, Masks, count_clusters, count_parameters, count_synapses,
+                       draw_clusters, draw_synapses, expected_clusters, init_offspring,
+                       prune_to_budget, shrink)
+from .hparams import PRUNING_METHODS, check_recipe
 from .training import EpochHook, TrainConfig, saliency_loss, train
-
-#: ``unstructured``: every synapse is drawn (the paper); ``structured``: every filter is drawn
-#: and the offspring is a smaller dense network (:mod:`evosynth.genetics.clusters`).
-SYNTHESIS_MODES = ("unstructured", "structured")
-SynthesisMode = Literal[SYNTHESIS_MODES]
-#: How the surviving synapses are chosen: ``darwin`` (the paper's random synthesis), a pruning
-#: baseline at a given per-layer budget (:mod:`evosynth.genetics.pruning`), or ``dense``:
-#: every synapse of the parent survives (the dense control: the same training, nothing
-#: removed).
-SELECTIONS = ("darwin", *PRUNING_METHODS, "dense")
 
 #: ``validate(network) -> {metric: value}``: the validation scores of a trained network.
 Validator = Callable[[nn.Module], Mapping[str, float]]
@@ -86,30 +83,12 @@ class Recipe:
     budget: Mapping[str, int] | None = None
 
     def __post_init__(self) -> None:
-        for name, value, allowed in (("init", self.init, tuple(INIT_MODES)),
-                                     ("normalization", self.normalization, NORMALIZATIONS),
-                                     ("mode", self.mode, SYNTHESIS_MODES),
-                                     ("selection", self.selection, SELECTIONS)):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
-        for name, value, least in (("seed", self.seed, 0), ("population", self.population, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-        if self.mode == "structured" and self.init == "rewind":
-            raise ValueError("init 'rewind' is not available with mode 'structured' (the "
-                             "ancestor's early weights have the ancestor's shape); use inherit "
-                             "or newborn")
-        if self.selection == "darwin":
-            if self.environment is None:
-                raise ValueError("selection 'darwin' needs an environment (F(E)) for every "
-                                 "generation")
-        elif self.selection == "dense":
-            if self.mode != "unstructured" or self.population != 1:
-                raise ValueError("selection 'dense' (the dense control) keeps every synapse: "
-                                 "it needs mode 'unstructured' and population 1")
-        elif self.budget is None or self.mode != "unstructured":
-            raise ValueError(f"selection {self.selection!r} (a pruning baseline) needs a "
-                             "per-layer budget and mode 'unstructured'")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        check_recipe(init=self.init, normalization=self.normalization, mode=self.mode,
+                     selection=self.selection, population=self.population,
+                     has_environment=self.environment is not None,
+                     has_budget=self.budget is not None)
 
 
 @dataclass
@@ -144,6 +123,75 @@ def candidate_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
+@dataclass
+class Drawn:
+    """What synthesis drew of one offspring (step 1): its masks, its record's part
+    (``info``: ``factor`` and the expected survivors), the heredity it was drawn with
+    (``None`` for a baseline) and, for structured synthesis, the smaller network it built."""
+
+    masks: Masks
+    info: dict[str, Any]
+    probabilities: dict[str, torch.Tensor] | None = None
+    network: nn.Module | None = None
+
+
+#: ``select(parent, parent_masks, recipe, generator) -> Drawn``.
+Selection = Callable[[nn.Module, Masks, "Recipe", torch.Generator], Drawn]
+
+
+def _darwin(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
+            generator: torch.Generator) -> Drawn:
+    """The paper's random synthesis: every synapse survives with F(E) · P(s|w)."""
+    masks, probabilities, factor = draw_synapses(parent, recipe.environment, generator,
+                                                 parent_masks, recipe.normalization)
+    expected = factor * sum(float(p.sum()) for p in probabilities.values())
+    return Drawn(masks, {"factor": factor, "expected_synapses": expected}, probabilities)
+
+
+def _pruning(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
+             generator: torch.Generator) -> Drawn:
+    """A pruning baseline: exactly the recipe's per-layer budget survives."""
+    masks = prune_to_budget(parent, parent_masks, recipe.budget, recipe.selection, generator)
+    return Drawn(masks, {"factor": None, "expected_synapses": float(masks.count())})
+
+
+def _dense(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
+           generator: torch.Generator) -> Drawn:
+    """The dense control: every synapse of the parent survives."""
+    masks = Masks(parent_masks)
+    return Drawn(masks, {"factor": None, "expected_synapses": float(masks.count())})
+
+
+#: How the surviving synapses are chosen, by the words of :data:`evosynth.hparams.SELECTIONS`
+#: (whose :data:`~evosynth.hparams.SELECTION_RULES` say what each needs of its recipe).
+SELECTIONS: dict[str, Selection] = {"darwin": _darwin, **dict.fromkeys(PRUNING_METHODS, _pruning),
+                                    "dense": _dense}
+
+
+def _unstructured(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
+                  generator: torch.Generator) -> Drawn:
+    """Synapse by synapse (the paper), by the recipe's selection."""
+    return SELECTIONS[recipe.selection](parent, parent_masks, recipe, generator)
+
+
+def _structured(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
+                generator: torch.Generator) -> Drawn:
+    """Filter by filter: the offspring is a smaller dense network (its weights inherited)."""
+    keep, factor, probabilities = draw_clusters(parent, recipe.environment, generator,
+                                                masks=parent_masks,
+                                                normalization=recipe.normalization)
+    network, masks = shrink(parent, keep, parent_masks)
+    info = {"factor": factor, "expected_clusters": expected_clusters(probabilities, factor),
+            "parent_clusters": count_clusters(parent), "clusters": count_clusters(network),
+            "channels": list(network.config.conv_channels)}
+    return Drawn(masks, info, probabilities, network)
+
+
+#: How an offspring is drawn, by the words of :data:`evosynth.hparams.SYNTHESIS_MODES`.
+SYNTHESIS_MODES: dict[str, Selection] = {"unstructured": _unstructured,
+                                         "structured": _structured}
+
+
 def synthesize_offspring(parent: nn.Module, parent_masks: Masks, recipe: Recipe, seed: int,
                          build: Callable[[], nn.Module] | None = None,
                          rewind_state: Mapping[str, torch.Tensor] | None = None,
@@ -156,37 +204,17 @@ def synthesize_offspring(parent: nn.Module, parent_masks: Masks, recipe: Recipe,
     unit was drawn with (``None`` for a pruning baseline).
     """
     generator = torch.Generator().manual_seed(seed)
-    if recipe.mode == "structured":
-        probabilities = cluster_probabilities(parent, parent_masks, recipe.normalization)
-        keep, factor = synthesize_clusters(parent, recipe.environment, generator,
-                                           masks=parent_masks,
-                                           normalization=recipe.normalization)
-        network, masks = shrink(parent, keep, parent_masks)
+    drawn = SYNTHESIS_MODES[recipe.mode](parent, parent_masks, recipe, generator)
+    if drawn.network is not None:       # structured: the smaller network holds the weights
+        network = drawn.network
         if recipe.init == "newborn":
-            init_offspring(network, masks, "newborn", seed=seed)
-        info = {"factor": factor, "expected_clusters": expected_clusters(probabilities, factor),
-                "parent_clusters": count_clusters(parent), "clusters": count_clusters(network),
-                "channels": list(network.config.conv_channels)}
-        return network, masks, info, probabilities
-    if recipe.selection == "darwin":
-        probabilities = synaptic_probabilities(parent, parent_masks, recipe.normalization)
-        factor = recipe.environment.factor(probabilities)
-        masks = Masks(draw(probabilities, factor, generator))
-        info = {"factor": factor, "expected_synapses":
-                factor * sum(float(p.sum()) for p in probabilities.values())}
-    elif recipe.selection == "dense":
-        probabilities = None
-        masks = Masks(parent_masks)
-        info = {"factor": None, "expected_synapses": float(masks.count())}
-    else:
-        probabilities = None
-        masks = prune_to_budget(parent, parent_masks, recipe.budget, recipe.selection, generator)
-        info = {"factor": None, "expected_synapses": float(masks.count())}
+            init_offspring(network, drawn.masks, "newborn", seed=seed)
+        return network, drawn.masks, drawn.info, drawn.probabilities
     network = build() if build is not None else type(parent)(parent.config)
-    init_offspring(network, masks, recipe.init, seed=seed,
+    init_offspring(network, drawn.masks, recipe.init, seed=seed,
                    parent_state={k: v.detach().cpu() for k, v in parent.state_dict().items()},
                    rewind_state=rewind_state)
-    return network, masks, info, probabilities
+    return network, drawn.masks, drawn.info, drawn.probabilities
 
 
 def _log(live_dir: Path | None) -> Any:

@@ -13,83 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-@dataclass(frozen=True)
-class SaliencyNetConfig:
-    """Shape of the encoder-decoder.
-
-    Attributes:
-        widths: channels of each encoder stage, from full resolution down; every stage after
-            the first halves the resolution. The decoder mirrors them with skip connections.
-        bottleneck_width: channels of the convolutions at the lowest resolution.
-        bottleneck_layers: number of 3x3 convolutions at the lowest resolution.
-        convs_per_stage: 3x3 convolutions per encoder and decoder stage.
-        batch_norm: batch normalisation after every convolution (not a synapse).
-        in_channels: 3 for RGB images.
-        patch: the image is first rearranged into ``patch`` × ``patch`` blocks stacked as
-            channels (pixel unshuffle, no synapses), and the output is rearranged back (pixel
-            shuffle), so that every layer works at 1/patch of the resolution: wide layers,
-            many synapses, few FLOPs. 1 keeps full resolution.
-        head_kernel: kernel size of the output convolution.
-        channels: explicit output channels of every 3x3 convolution, in the order of
-            :meth:`SaliencyNet.conv_names` (encoder, bottleneck, decoder; not the head), or
-            ``None`` for the widths above. Structured synthesis
-            (:mod:`evosynth.genetics.clusters`) sets it: its offspring are the same
-            encoder-decoder with fewer filters per convolution.
-    """
-
-    widths: tuple[int, ...] = (16, 32, 64)
-    bottleneck_width: int = 128
-    bottleneck_layers: int = 2
-    convs_per_stage: int = 1
-    batch_norm: bool = True
-    in_channels: int = 3
-    patch: int = 1
-    head_kernel: int = 1
-    channels: tuple[int, ...] | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "widths", tuple(self.widths))
-        if self.channels is not None:
-            object.__setattr__(self, "channels", tuple(self.channels))
-        if not self.widths or any(not isinstance(w, int) or w < 1 for w in self.widths):
-            raise ValueError(f"model.widths must be a non-empty list of positive integers, "
-                             f"got {list(self.widths)!r}")
-        for key in ("bottleneck_width", "convs_per_stage", "in_channels", "patch"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"model.{key} must be an integer >= 1, got {value!r}")
-        if self.head_kernel not in (1, 3):
-            raise ValueError(f"model.head_kernel must be 1 or 3, got {self.head_kernel!r}")
-        if not isinstance(self.bottleneck_layers, int) or self.bottleneck_layers < 0:
-            raise ValueError(f"model.bottleneck_layers must be an integer >= 0, "
-                             f"got {self.bottleneck_layers!r}")
-        if self.channels is not None:
-            n = self.n_convs
-            if len(self.channels) != n or any(
-                    isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in self.channels):
-                raise ValueError(f"model.channels must list {n} positive integers (one per 3x3 "
-                                 f"convolution), got {list(self.channels)!r}")
-
-    @property
-    def n_convs(self) -> int:
-        """Number of 3x3 convolutions (encoder, bottleneck, decoder; the head excluded)."""
-        return 2 * len(self.widths) * self.convs_per_stage + self.bottleneck_layers
-
-    @property
-    def conv_channels(self) -> tuple[int, ...]:
-        """Output channels of every 3x3 convolution (``channels``, or those of the widths)."""
-        if self.channels is not None:
-            return self.channels
-        k = self.convs_per_stage
-        encoder = [w for w in self.widths for _ in range(k)]
-        decoder = [w for w in reversed(self.widths) for _ in range(k)]
-        return tuple(encoder + [self.bottleneck_width] * self.bottleneck_layers + decoder)
-
-    @property
-    def downsampling(self) -> int:
-        """Input sides must be divisible by this."""
-        return self.patch * 2 ** len(self.widths)
+from .hparams import SaliencyNetConfig
 
 
 @dataclass(frozen=True)
@@ -126,6 +50,10 @@ def _stage(in_channels: int, out_channels: list[int], batch_norm: bool) -> nn.Se
 
 class SaliencyNet(nn.Module):
     """Encoder-decoder that maps an RGB image (B, 3, H, W) to saliency logits (B, 1, H, W)."""
+
+    #: The convolution that predicts the pixels: structured synthesis never removes its
+    #: output channels (:mod:`evosynth.genetics.clusters`).
+    output_layer = "head"
 
     def __init__(self, config: SaliencyNetConfig | None = None):
         super().__init__()

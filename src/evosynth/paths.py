@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .hparams import STRUCTURED, CONTROL, Lineage, lineage_of_section
+
 
 @dataclass(frozen=True)
 class Paths:
     """Where each stage reads and writes, relative to the repository root ``root``."""
 
     root: Path = Path(".")
-    #: A second lineage's name (``"structured"``): its generations live in
-    #: ``models/<lineage>/genK`` and ``results/<lineage>/genK``; ``gen0`` stays the ancestor.
+    #: A second lineage's folder (:attr:`evosynth.hparams.Lineage.folder`): its generations
+    #: live in ``models/<lineage>/genK`` and ``results/<lineage>/genK``; ``gen0`` stays the
+    #: ancestor.
     lineage: str | None = None
     #: A replicate of the default experiment with another seed (``replicate`` section): its
     #: ancestor, lineages and scores live under ``models/seeds/seed<k>/`` and
@@ -20,9 +23,10 @@ class Paths:
     seed: int | None = None
 
     def for_lineage(self, section: str) -> Paths:
-        """Where lineage section ``section`` lives: the paper's (``generation``) here, another
-        (``structured``) under ``models/<section>/`` and ``results/<section>/``."""
-        return self if section == "generation" else Paths(self.root, section, self.seed)
+        """Where the lineage of params section ``section`` lives: the paper's here, another
+        under ``models/<folder>/`` and ``results/<folder>/`` (its
+        :attr:`~evosynth.hparams.Lineage.folder`)."""
+        return Paths(self.root, lineage_of_section(section).folder, self.seed)
 
     def for_seed(self, seed: int) -> Paths:
         """Where the replicate of the default experiment with seed ``seed`` lives."""
@@ -109,15 +113,20 @@ class Paths:
         """Every method, seed and generation of one study task (JSON)."""
         return self.root / "results" / "study" / f"{task}.json"
 
+    def lineage_metrics(self, lineage: Lineage) -> Path:
+        """Test-split scores of a lineage beside the default one (``results/<folder>.json``,
+        the ``lineage-metrics`` stage)."""
+        return self.root / "results" / f"{lineage.folder}.json"
+
     @property
     def structured_metrics(self) -> Path:
-        """Test-split scores of the structured lineage (``structured-metrics`` stage)."""
-        return self.root / "results" / "structured.json"
+        """Test-split scores of the structured lineage."""
+        return self.lineage_metrics(STRUCTURED)
 
     @property
     def control_metrics(self) -> Path:
-        """Test-split scores of the dense control lineage (``control-metrics`` stage)."""
-        return self.root / "results" / "control.json"
+        """Test-split scores of the dense control lineage."""
+        return self.lineage_metrics(CONTROL)
 
     def replicate_metrics(self, seed: int) -> Path:
         """Test-split scores of one replicate's lineage and dense control (JSON)."""

@@ -34,14 +34,13 @@ from torch import nn
 from torch.utils.data import Dataset, Subset
 from tqdm import tqdm
 
+from .hparams import METHODS, check_methods, check_word
 from .genetics import Environment, Masks, Normalization, layer_budget
 from .lineage import Recipe, make_ancestor, make_generation
 from .training import TrainConfig
 
 #: Every method of the study, ``"<selection>/<init mode>"``; ``darwin/inherit`` runs first
 #: because the baselines take its per-layer budgets.
-METHODS = ("darwin/inherit", "darwin/newborn", "darwin/rewind", "magnitude/inherit",
-           "random/inherit", "lottery/rewind")
 #: Each method's selection of surviving synapses (the lineage engine's ``Recipe.selection``).
 _SELECTION = {"darwin": "darwin", "magnitude": "magnitude", "random": "random",
               "lottery": "magnitude"}
@@ -97,22 +96,9 @@ def parse_key(name: str) -> ResultKey:
 
 def parse_method(method: str) -> tuple[str, str]:
     """``"darwin/newborn"`` -> ``("darwin", "newborn")``, checked against :data:`METHODS`."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    check_word("method", method, METHODS)
     selection, mode = method.split("/")
     return selection, mode
-
-
-def check_methods(methods: Iterable[str]) -> list[str]:
-    """``methods`` as a list, each checked against :data:`METHODS`; the baselines need
-    ``darwin/inherit`` (they take its per-layer budgets)."""
-    methods = list(methods)
-    for method in methods:
-        parse_method(method)
-    if any(not m.startswith("darwin/") for m in methods) and "darwin/inherit" not in methods:
-        raise ValueError("the baselines take their per-layer budgets from darwin/inherit: "
-                         "include it in the methods")
-    return methods
 
 
 def run_seed(task: Task, seed: int, environments: list[Environment],

@@ -6,13 +6,12 @@ seed rebuilds the same images bit for bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from scipy.ndimage import binary_fill_holes
 
 from .data import SaliencySet
+from .hparams import CompositeConfig
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
@@ -64,45 +63,6 @@ def make_shapes(n: int, size: int = 32, seed: int | np.random.Generator = 0) -> 
 
 
 # -- fashion composites --------------------------------------------------------------------
-@dataclass(frozen=True)
-class CompositeConfig:
-    """How Fashion-MNIST garments are composited onto photographs.
-
-    Attributes:
-        size: side of the square output images.
-        object_scale: (min, max) side of the salient garment, as a fraction of ``size``.
-        contrast: (min, max) colour distance of the garment from the background's mean colour,
-            as a fraction of the largest possible; low values give low-contrast objects.
-        distractors: (min, max) number of non-salient garments: smaller, faded into the
-            background (alpha ``distractor_alpha``) and blurred.
-        distractor_scale: (min, max) side of a distractor, as a fraction of ``size``.
-        distractor_alpha: (min, max) opacity of a distractor.
-        background_crop: (min, max) side of the photograph crop, as a fraction of the
-            photograph's shorter side (small crops zoom into clutter).
-    """
-
-    size: int = 64
-    object_scale: tuple[float, float] = (0.3, 0.8)
-    contrast: tuple[float, float] = (0.15, 0.6)
-    distractors: tuple[int, int] = (0, 3)
-    distractor_scale: tuple[float, float] = (0.15, 0.35)
-    distractor_alpha: tuple[float, float] = (0.25, 0.5)
-    background_crop: tuple[float, float] = (0.2, 0.8)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.size, int) or self.size < 16:
-            raise ValueError(f"size must be an integer >= 16, got {self.size!r}")
-        for key in ("object_scale", "contrast", "distractor_scale", "distractor_alpha",
-                    "background_crop"):
-            lo, hi = getattr(self, key)
-            if not 0 < lo <= hi <= 1:
-                raise ValueError(f"{key} must be [min, max] with 0 < min <= max <= 1, "
-                                 f"got {[lo, hi]}")
-        lo, hi = self.distractors
-        if not 0 <= lo <= hi:
-            raise ValueError(f"distractors must be [min, max] with 0 <= min <= max, got {[lo, hi]}")
-
-
 def _background(photo: np.ndarray, size: int, crop: tuple[float, float],
                 rng: np.random.Generator) -> np.ndarray:
     h, w = photo.shape[:2]

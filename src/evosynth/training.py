@@ -14,7 +14,6 @@ cuBLAS may pick non-deterministic kernels, and :func:`train` does not call
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,11 +25,9 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from .genetics import Masks
+from .hparams import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig  # noqa: F401 (re-exported)
 from .metrics import SaliencyMetrics, SaliencyScores
 
-OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULES = ("constant", "cosine", "step")
-PRECISIONS = ("fp32", "bf16")
 
 
 def autocast(device: torch.device, precision: str):
@@ -55,63 +52,6 @@ class PhaseClock:
             now = time.perf_counter()
             self.phases[name] = self.phases.get(name, 0.0) + now - self.last
             self.last = now
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How a network is trained (the same for the ancestor and every offspring by default).
-
-    Attributes:
-        epochs: passes over the training split.
-        batch_size: images per step.
-        optimizer: ``adam``, ``adamw`` or ``sgd`` (with ``momentum``).
-        lr: initial learning rate.
-        weight_decay: L2 penalty (decoupled for ``adamw``).
-        momentum: SGD momentum.
-        schedule: ``constant``, ``cosine`` (to zero over all steps) or ``step`` (×0.1 at
-            half and three quarters of training).
-        seed: seeds initialisation-independent randomness (data order).
-        device: ``auto`` (CUDA, then MPS, then CPU), or a torch device string.
-        rewind_steps: for the ``rewind`` init mode, the step after which the weights are kept.
-        precision: ``fp32``, or ``bf16``: the forward pass under ``torch.autocast`` in
-            bfloat16 (CPU and CUDA), the loss, the weights, the optimizer and every metric in
-            fp32.
-    """
-
-    epochs: int = 5
-    batch_size: int = 32
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.9
-    schedule: str = "cosine"
-    seed: int = 0
-    device: str = "auto"
-    rewind_steps: int = 0
-    precision: str = "fp32"
-
-    def __post_init__(self) -> None:
-        for key in ("epochs", "batch_size"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"train.{key} must be an integer >= 1, got {value!r}")
-        for key, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES),
-                             ("precision", PRECISIONS)):
-            if getattr(self, key) not in allowed:
-                raise ValueError(f"train.{key} must be one of {list(allowed)}, got "
-                                 f"{getattr(self, key)!r}")
-        for key, low, high in (("lr", "> 0", None), ("weight_decay", ">= 0", None),
-                               ("momentum", ">= 0", "< 1")):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value) or value < 0 or (key == "lr" and value == 0) \
-                    or (high is not None and value >= 1):
-                raise ValueError(f"train.{key} must be a number {low}"
-                                 f"{' and ' + high if high else ''}, got {value!r}")
-        if isinstance(self.rewind_steps, bool) or not isinstance(self.rewind_steps, int) \
-                or self.rewind_steps < 0:
-            raise ValueError(f"train.rewind_steps must be an integer >= 0, got "
-                             f"{self.rewind_steps!r}")
 
 
 @dataclass

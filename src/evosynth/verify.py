@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from .atomic import write_json
+from .hparams import DEFAULT_TASK
 
 #: How many standard deviations of the seed-to-seed spread a rerun may move a metric and still
 #: count as reproduced. 3 standard deviations: a rerun that differs only in the rounding of
@@ -60,7 +61,7 @@ SIZES = ("synapses", "reduction")
 #: The lineage of the seed study whose spread sets the tolerance: the paper's method.
 STUDY_TASK, STUDY_METHOD, STUDY_MODE = "saliency", "darwin", "inherit"
 #: The default network's task in ``beyond.json``: its replicates' spread is preferred.
-REPLICATE_TASK = "saliency-default"
+REPLICATE_TASK = DEFAULT_TASK
 
 BIT_IDENTICAL = "bit-identical"
 WITHIN_TOLERANCE = "within tolerance"

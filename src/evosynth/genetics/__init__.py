@@ -2,18 +2,20 @@
 factor model, random synthesis of offspring, masks and synapse accounting."""
 
 from .accounting import LayerReport, count_parameters, count_synapses, synapse_report
-from .clusters import (cluster_probabilities, cluster_strengths, count_clusters,
+from .clusters import (cluster_probabilities, cluster_strengths, count_clusters, draw_clusters,
                        expected_clusters, shrink, synthesize_clusters)
-from .environment import BudgetEnvironment, ConstantEnvironment, Environment, as_environment
+from .environment import (ENVIRONMENT_KINDS, BudgetEnvironment, ConstantEnvironment, Environment,
+                          as_environment, build_environment)
 from .masks import MaskError, MaskHandle, Masks, synaptic_parameters
 from .offspring import INIT_MODES, init_offspring
-from .probability import NORMALIZATIONS, Normalization, heredity, synapse_probability
+from .probability import Normalization, check_normalization, heredity, synapse_probability
 from .pruning import PRUNING_METHODS, layer_budget, prune_to_budget
-from .synthesis import draw, synaptic_probabilities, synthesize
+from .synthesis import draw, draw_synapses, synaptic_probabilities, synthesize
 
 __all__ = [
-    "NORMALIZATIONS", "BudgetEnvironment", "ConstantEnvironment", "Environment", "INIT_MODES",
-    "LayerReport", "Normalization", "draw", "expected_clusters", "heredity",
+    "ENVIRONMENT_KINDS", "BudgetEnvironment", "ConstantEnvironment", "Environment", "INIT_MODES",
+    "LayerReport", "Normalization", "build_environment", "check_normalization", "draw",
+    "draw_clusters", "draw_synapses", "expected_clusters", "heredity",
     "MaskError", "MaskHandle", "Masks", "PRUNING_METHODS", "as_environment",
     "cluster_probabilities", "cluster_strengths", "count_clusters", "count_parameters",
     "count_synapses", "init_offspring", "layer_budget", "prune_to_budget", "shrink",

@@ -34,8 +34,9 @@ output channels (the predicted pixels) are never removed, and at least one filte
 convolution survives.
 
 Any network works that provides ``conv_graph()`` (a list of
-:class:`~evosynth.models.ConvNode`) and a ``config`` dataclass with a ``channels`` field, as
-:class:`~evosynth.models.SaliencyNet` does.
+:class:`~evosynth.models.ConvNode`), names its output convolution ``output_layer`` (whose
+output channels are never removed) and has a ``config`` dataclass with a ``channels`` field,
+as :class:`~evosynth.models.SaliencyNet` does.
 """
 
 from __future__ import annotations
@@ -49,18 +50,21 @@ from torch import nn
 
 from .environment import Environment, as_environment
 from .masks import Masks
-from .probability import NORMALIZATIONS, Normalization, heredity
+from .probability import Normalization, check_normalization, heredity
 from .synthesis import check_generator, draw
 
-#: The network's output layer: its output channels are never removed.
-HEAD = "head"
-
-
 def _graph(model: nn.Module) -> list:
-    if not hasattr(model, "conv_graph"):
-        raise TypeError(f"structured synthesis needs a network with conv_graph() (such as "
-                        f"evosynth.SaliencyNet), got {type(model).__name__}")
+    if not hasattr(model, "conv_graph") or not hasattr(model, "output_layer"):
+        raise TypeError(f"structured synthesis needs a network with conv_graph() and "
+                        f"output_layer (such as evosynth.SaliencyNet), got "
+                        f"{type(model).__name__}")
     return model.conv_graph()
+
+
+def _filters(model: nn.Module) -> list:
+    """The convolutions whose filters are clusters: every node of the graph but the output
+    layer (whose output channels are the network's outputs)."""
+    return [n for n in _graph(model) if n.name != model.output_layer]
 
 
 def cluster_strengths(model: nn.Module, masks: Mapping[str, torch.Tensor] | None = None
@@ -71,9 +75,7 @@ def cluster_strengths(model: nn.Module, masks: Mapping[str, torch.Tensor] | None
     Dead synapses in ``masks`` (keyed by parameter name, ``"encoder.0.0.weight"``) count as 0.
     """
     strengths = {}
-    for node in _graph(model):
-        if node.name == HEAD:
-            continue
+    for node in _filters(model):
         weight = model.get_submodule(node.name).weight.detach().to("cpu", torch.float64).abs()
         if masks is not None:
             weight = weight * masks[f"{node.name}.weight"].to(torch.float64)
@@ -88,8 +90,7 @@ def cluster_probabilities(model: nn.Module, masks: Mapping[str, torch.Tensor] | 
     ``normalization="layer"``: Z is the largest ``s_c`` of the layer, so its strongest filter
     has probability 1 and a filter of zero strength 1/e; ``"global"``: one Z for the network.
     """
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    check_normalization(normalization)
     strengths = cluster_strengths(model, masks)
     z_global = max((float(s.max()) for s in strengths.values() if s.numel()), default=0.0)
     return {name: heredity(s, float(s.max()) if normalization == "layer" else z_global)
@@ -101,6 +102,15 @@ def synthesize_clusters(model: nn.Module, factor: float | Environment,
                         masks: Mapping[str, torch.Tensor] | None = None,
                         normalization: Normalization = "layer"
                         ) -> tuple[dict[str, torch.Tensor], float]:
+    """Draw which filters of ``model`` survive: ``(keep, F(E))`` of :func:`draw_clusters`."""
+    keep, f, _ = draw_clusters(model, factor, generator, masks, normalization)
+    return keep, f
+
+
+def draw_clusters(model: nn.Module, factor: float | Environment, generator: torch.Generator,
+                  masks: Mapping[str, torch.Tensor] | None = None,
+                  normalization: Normalization = "layer"
+                  ) -> tuple[dict[str, torch.Tensor], float, dict[str, torch.Tensor]]:
     """Draw which filters of ``model`` survive into the offspring.
 
     Each filter c survives an independent Bernoulli draw with probability ``F(E) · P(c)``
@@ -109,8 +119,8 @@ def synthesize_clusters(model: nn.Module, factor: float | Environment,
     probable one.
 
     Returns:
-        ``({convolution name: bool tensor over its filters}, F(E))``; the head is not listed
-        (its output channels are always kept).
+        ``({convolution name: bool tensor over its filters}, F(E), P(c))``; the output layer
+        is not listed (its output channels are always kept).
     """
     check_generator(generator)
     environment = as_environment(factor)
@@ -120,7 +130,7 @@ def synthesize_clusters(model: nn.Module, factor: float | Environment,
     for name, alive in keep.items():
         if not bool(alive.any()):
             alive[int(torch.argmax(probabilities[name]))] = True
-    return keep, f
+    return keep, f, probabilities
 
 
 def _channel_index(keep: torch.Tensor) -> torch.Tensor:
@@ -146,10 +156,10 @@ def shrink(model: nn.Module, keep: Mapping[str, torch.Tensor],
     """
     graph = _graph(model)
     keep = {name: torch.as_tensor(k, dtype=torch.bool).cpu() for name, k in keep.items()}
-    unknown = sorted(set(keep) - {n.name for n in graph if n.name != HEAD})
+    unknown = sorted(set(keep) - {n.name for n in _filters(model)})
     if unknown:
         raise ValueError(f"keep names {unknown}, which are not convolutions of the network "
-                         "(or are its head, whose output channels are always kept)")
+                         "(or are its output layer, whose output channels are always kept)")
     modules = {n.name: model.get_submodule(n.name) for n in graph}
     out_index = {}
     for node in graph:
@@ -164,7 +174,7 @@ def shrink(model: nn.Module, keep: Mapping[str, torch.Tensor],
             out_index[node.name] = _channel_index(k)
         else:
             out_index[node.name] = torch.arange(n_out)
-    channels = tuple(len(out_index[n.name]) for n in graph if n.name != HEAD)
+    channels = tuple(len(out_index[n.name]) for n in _filters(model))
     config = dataclasses.replace(model.config, channels=channels)
     child = type(model)(config)
     parent_state = model.state_dict()
@@ -204,9 +214,8 @@ def shrink(model: nn.Module, keep: Mapping[str, torch.Tensor],
 
 
 def count_clusters(model: nn.Module) -> int:
-    """Number of filters of every convolution but the head (the offspring's clusters)."""
-    return int(sum(model.get_submodule(n.name).out_channels for n in _graph(model)
-                   if n.name != HEAD))
+    """Number of filters of every convolution but the output layer (the clusters)."""
+    return int(sum(model.get_submodule(n.name).out_channels for n in _filters(model)))
 
 
 def expected_clusters(probabilities: Mapping[str, torch.Tensor], factor: float) -> float:

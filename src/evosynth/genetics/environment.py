@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..hparams import check_word
+
 
 def _check_factor(factor: float, name: str = "factor") -> float:
     if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) \
@@ -78,6 +80,21 @@ class BudgetEnvironment(Environment):
             alive = sum(int((p > 0).sum()) for p in probabilities.values())
             target = self.keep_fraction * alive
         return min(1.0, target / expected_at_one)
+
+
+#: Every kind of environment a ``params.yaml`` entry names (``environment.kind``, the words of
+#: :data:`evosynth.hparams.ENVIRONMENTS`), built from that entry's setting.
+ENVIRONMENT_KINDS = {
+    "constant": lambda factor=None, **_: ConstantEnvironment(factor),
+    "budget": lambda keep_fraction=None, **_: BudgetEnvironment(keep_fraction=keep_fraction),
+}
+
+
+def build_environment(kind: str, **settings: float | None) -> Environment:
+    """The environment of one ``environment:`` entry: ``build_environment("constant",
+    factor=1.0)``, ``build_environment("budget", keep_fraction=0.33)``."""
+    check_word("environment kind", kind, ENVIRONMENT_KINDS)
+    return ENVIRONMENT_KINDS[kind](**settings)
 
 
 def as_environment(factor: float | Environment) -> Environment:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
+from ..hparams import check_word
 from .masks import Masks
 
 InitMode = Callable[..., None]
@@ -71,8 +72,7 @@ def init_offspring(model: nn.Module, masks: Mapping[str, torch.Tensor], mode: st
         parent_state: the parent's trained ``state_dict`` (``inherit``).
         rewind_state: the ancestor's early ``state_dict`` (``rewind``).
     """
-    if mode not in INIT_MODES:
-        raise ValueError(f"init mode must be one of {sorted(INIT_MODES)}, got {mode!r}")
+    check_word("init mode", mode, sorted(INIT_MODES))
     INIT_MODES[mode](model, seed=seed, parent_state=parent_state, rewind_state=rewind_state)
     Masks(masks).apply_(model)
     return model

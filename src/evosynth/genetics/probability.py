@@ -12,9 +12,15 @@ from typing import Literal
 
 import torch
 
-#: How Z is chosen: the largest strength of each layer, or of the whole network.
-NORMALIZATIONS = ("layer", "global")
+from ..hparams import NORMALIZATIONS, check_word
+
 Normalization = Literal[NORMALIZATIONS]
+
+
+def check_normalization(normalization: str) -> str:
+    """``normalization`` if it is a word of :data:`~evosynth.hparams.NORMALIZATIONS`; the one
+    check of every module that takes a normaliser."""
+    return check_word("normalization", normalization, NORMALIZATIONS)
 
 
 def heredity(strength: torch.Tensor, z: float) -> torch.Tensor:
@@ -46,8 +52,7 @@ def synapse_probability(weight: torch.Tensor, alive: torch.Tensor | None = None,
         (in [1/e, 1] when Z is the layer maximum) and 0 for dead ones. If every alive
         weight is exactly zero (Z = 0), every alive synapse gets 1/e.
     """
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    check_normalization(normalization)
     if normalization == "global" and z is None:
         raise ValueError("normalization='global' needs the network-wide maximum |w| as z; "
                          "call evosynth.synaptic_probabilities(model, masks, 'global')")

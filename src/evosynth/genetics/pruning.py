@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
+from ..hparams import check_word
 from .masks import MaskError, Masks, synaptic_parameters
 
 Scorer = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
@@ -54,9 +55,7 @@ def prune_to_budget(model: nn.Module, masks: Mapping[str, torch.Tensor] | None,
         generator: a seeded CPU ``torch.Generator`` (used by ``random``; ties in
             ``magnitude`` are broken by position).
     """
-    if method not in PRUNING_METHODS:
-        raise ValueError(f"pruning method must be one of {sorted(PRUNING_METHODS)}, "
-                         f"got {method!r}")
+    check_word("pruning method", method, sorted(PRUNING_METHODS))
     parent = Masks(masks) if masks is not None else Masks.ones_like(model)
     parent.check_fits(model)
     if set(budget) != set(parent):

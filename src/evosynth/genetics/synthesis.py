@@ -10,7 +10,7 @@ from torch import nn
 
 from .environment import Environment, as_environment
 from .masks import Masks, synaptic_parameters
-from .probability import NORMALIZATIONS, Normalization, synapse_probability
+from .probability import Normalization, check_normalization, synapse_probability
 
 
 def synaptic_probabilities(model: nn.Module, masks: Mapping[str, torch.Tensor] | None = None,
@@ -20,8 +20,7 @@ def synaptic_probabilities(model: nn.Module, masks: Mapping[str, torch.Tensor] |
     With ``normalization="global"`` one Z, the largest alive ``|w|`` of the whole network, is
     shared by all layers; with ``"layer"`` each layer has its own.
     """
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
+    check_normalization(normalization)
     parent = Masks(masks) if masks is not None else Masks.ones_like(model)
     parent.check_fits(model)
     weights = {name: w.detach().to("cpu") for name, w in synaptic_parameters(model)}
@@ -81,7 +80,18 @@ def synthesize(model: nn.Module, factor: float | Environment, generator: torch.G
         >>> child = synthesize(parent, factor=0.7, generator=g)          # doctest: +SKIP
         >>> grandchild = synthesize(child_net, 0.7, g, masks=child)      # doctest: +SKIP
     """
+    masks, _, _ = draw_synapses(model, factor, generator, masks, normalization)
+    return masks
+
+
+def draw_synapses(model: nn.Module, factor: float | Environment, generator: torch.Generator,
+                  masks: Mapping[str, torch.Tensor] | None = None,
+                  normalization: Normalization = "layer"
+                  ) -> tuple[Masks, dict[str, torch.Tensor], float]:
+    """:func:`synthesize`, with what the draw was made from: ``(offspring masks, P(s|w) of
+    every synapse of the parent, F(E))``. The one synthesis path of the package."""
     check_generator(generator)
     environment = as_environment(factor)
     probabilities = synaptic_probabilities(model, masks, normalization)
-    return Masks(draw(probabilities, environment.factor(probabilities), generator))
+    f = environment.factor(probabilities)
+    return Masks(draw(probabilities, f, generator)), probabilities, f

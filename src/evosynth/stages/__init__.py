@@ -3,9 +3,13 @@
 The paper's experiment (``dvc.yaml``): :mod:`~evosynth.stages.prepare` ->
 :mod:`~evosynth.stages.ancestor` -> :mod:`~evosynth.stages.generation` (one call per
 generation) -> :mod:`~evosynth.stages.evaluate`. Beyond the paper (``beyond/dvc.yaml``):
-:mod:`~evosynth.stages.beyond` (the study, the F(E) sweep, the structured lineage's scores and
-the merge of all results). Each stage reads its section of the validated parameters and
-writes its outputs atomically under the paths of :class:`~evosynth.paths.Paths`.
+:mod:`~evosynth.stages.study` (the study, one task, and its Z arm),
+:mod:`~evosynth.stages.sweep` (one point of the F(E) sweep), :mod:`~evosynth.stages.scores`
+(the test-split scores of the structured lineage and of the dense control),
+:mod:`~evosynth.stages.replicate` (the default experiment again with another seed) and
+:mod:`~evosynth.stages.merge` (every result merged into ``beyond.json``, and the tables its
+notebook reads). Each stage reads its section of the validated parameters and writes its
+outputs atomically under the paths of :class:`~evosynth.paths.Paths`.
 
 This package imports none of its modules, so that each stage's code (its ``deps:`` in
 ``dvc.yaml``) is only what that stage uses (``tests/test_stage_deps.py`` checks it).

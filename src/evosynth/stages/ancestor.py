@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..checkpoints import write_torch
 from ..config import Params
 from ..data import SaliencySet
 from ..lineage import Generation, make_ancestor
@@ -14,7 +13,7 @@ from .save import save_generation
 
 def ancestor(params: Params, paths: Paths = Paths(), progress: bool = True) -> Generation:
     """Train the ancestor of ``params.ancestor``; writes it (and, with ``rewind_steps``, its
-    early weights) and returns it."""
+    early weights: :func:`~evosynth.stages.save.save_generation`) and returns it."""
     p = params.ancestor
     model = p.model.to_config()
     train_set = SaliencySet.load(paths.split("train")).tensors()
@@ -24,7 +23,5 @@ def ancestor(params: Params, paths: Paths = Paths(), progress: bool = True) -> G
                            validate=lambda net: evaluate(net, val_set,
                                                          device=p.train.device).summary(),
                            progress=progress, live_dir=paths.live("gen0"))
-    if result.rewind_state is not None:
-        write_torch(paths.rewind, result.rewind_state)
     save_generation(paths, "gen0", result)
     return result

@@ -31,6 +31,8 @@ class Evaluation:
     layers: dict[str, list[LayerReport]]
     weights: dict[str, np.ndarray]
     probabilities: dict[str, np.ndarray]
+    #: P(s|w) of every synapse of each generation, per layer: what its offspring was drawn from.
+    heredity: dict[str, dict[str, torch.Tensor]]
 
 
 def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
@@ -41,7 +43,7 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
     n_examples = min(params.evaluate.n_examples, len(test))
     device = str(select_device(params.ancestor.train.device))
     scores, synapses, metrics, maps = {}, {}, {}, {}
-    masks, layers, weights, probabilities = {}, {}, {}, {}
+    masks, layers, weights, probabilities, heredity = {}, {}, {}, {}, {}
     for name in names:
         state = load_checkpoint(paths.network(name))
         network = load_network(state, params.ancestor.model.to_config())
@@ -53,7 +55,7 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
         weights[name] = torch.cat([w.detach().cpu()[alive[n]].abs()
                                    for n, w in synaptic_parameters(network)]).numpy()
         # P(s|w) of this generation's synapses: the heredity its offspring would be drawn from.
-        p = synaptic_probabilities(network, alive, params.generation.normalization)
+        p = heredity[name] = synaptic_probabilities(network, alive, params.generation.normalization)
         probabilities[name] = torch.cat([p[n][alive[n]] for n in p]).numpy()
         maps[name] = predict(network, torch.utils.data.Subset(dataset, range(n_examples)),
                              device=device).numpy()
@@ -82,7 +84,7 @@ def evaluate(params: Params, paths: Paths = Paths()) -> Evaluation:
             np.savez_compressed(f, images=test.images[:n_examples], masks=test.masks[:n_examples],
                                 **{f"map_{n}": m for n, m in maps.items()})
     atomic_write(paths.examples, _save_examples)
-    return Evaluation(scores, synapses, metrics, masks, layers, weights, probabilities)
+    return Evaluation(scores, synapses, metrics, masks, layers, weights, probabilities, heredity)
 
 
 def load_examples(paths: Paths = Paths()) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -93,12 +95,18 @@ def load_examples(paths: Paths = Paths()) -> tuple[np.ndarray, np.ndarray, dict[
         return z["images"], z["masks"], maps
 
 
-def training_histories(params: Params, paths: Paths = Paths()) -> dict[str, list[dict]]:
-    """Every generation's per-epoch training record (``history`` of its summary.json)."""
-    histories = {}
+def training_records(params: Params, paths: Paths = Paths()) -> dict[str, dict]:
+    """Every generation's training record (its ``summary.json``), by generation."""
+    records = {}
     for name in ["gen0", *params.generation.generations]:
         summary = paths.summary(name)
         if not summary.is_file():
             raise FileNotFoundError(f"{summary}: summary not found (run `dvc repro`)")
-        histories[name] = json.loads(summary.read_text()).get("history", [])
-    return histories
+        records[name] = json.loads(summary.read_text())
+    return records
+
+
+def training_histories(params: Params, paths: Paths = Paths()) -> dict[str, list[dict]]:
+    """Every generation's per-epoch training record (``history`` of its summary.json)."""
+    return {name: record.get("history", [])
+            for name, record in training_records(params, paths).items()}

@@ -10,14 +10,26 @@ from __future__ import annotations
 import torch
 
 from ..checkpoints import load_checkpoint, load_network
-from ..config import Params
+from ..config import GenerationParams, Params
 from ..data import SaliencySet
-from ..genetics import Masks
-from ..lineage import Generation, make_generation
+from ..genetics import Masks, build_environment
+from ..lineage import Generation, Recipe, make_generation
 from ..models import SaliencyNet
 from ..paths import Paths
 from ..training import evaluate
 from .save import save_generation
+
+
+def recipe(section: GenerationParams, name: str) -> Recipe:
+    """How generation ``name`` of a lineage section is made (:class:`~evosynth.lineage.Recipe`);
+    a clear error, naming the lineage, for a generation that is not in it."""
+    spec = section.offspring(name)
+    environment = build_environment(**spec.environment.model_dump()) \
+        if spec.environment is not None else None
+    return Recipe(environment=environment, seed=spec.seed,
+                  train=section.train_for(name).to_config(), init=section.init,
+                  normalization=section.normalization, mode=section.mode,
+                  population=section.population, selection=section.selection)
 
 
 def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool = True,
@@ -25,7 +37,7 @@ def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool
     """Synthesize generation ``name`` of lineage ``section`` from its parent, train it, write
     it under ``paths.for_lineage(section)`` and return it."""
     g = params.lineage_section(section)
-    recipe = g.recipe(name)          # raises, naming the section, for an unknown generation
+    how = recipe(g, name)            # raises, naming the section, for an unknown generation
     spec = g.lineage[name]
     where = paths.for_lineage(section)
     base = params.ancestor.model.to_config()
@@ -42,8 +54,8 @@ def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool
     train_set = SaliencySet.load(where.split("train")).tensors()
     val_set = SaliencySet.load(where.split("val")).tensors()
     result = make_generation(
-        parent, parent_masks, recipe, train_set, build=lambda: SaliencyNet(parent.config),
-        validate=lambda net: evaluate(net, val_set, device=recipe.train.device).summary(),
+        parent, parent_masks, how, train_set, build=lambda: SaliencyNet(parent.config),
+        validate=lambda net: evaluate(net, val_set, device=how.train.device).summary(),
         rewind_state=rewind_state, progress=progress, description=name,
         live_dir=where.live(name))
     unit = "filters" if g.mode == "structured" else "synapses"

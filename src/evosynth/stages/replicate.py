@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ..atomic import write_json
 from ..config import Params, ParamsError
+from ..hparams import REPLICATED
 from ..paths import Paths
 from .ancestor import ancestor
-from .beyond import CONTROL_METHOD, lineage_scores
 from .generation import generation
+from .scores import lineage_scores
 
 
 def replicate(params: Params, seed: int, paths: Paths = Paths(),
@@ -23,10 +24,11 @@ def replicate(params: Params, seed: int, paths: Paths = Paths(),
         raise ParamsError("replicate needs the control section (the dense control lineage)")
     where = paths.for_seed(seed)
     ancestor(seeded, where, progress=progress)
-    for section in ("generation", "control"):
-        for name in seeded.lineage_section(section).generations:
-            generation(seeded, name, where, progress=progress, section=section)
-    rows = {**lineage_scores(seeded, "generation", "darwin", where),
-            **lineage_scores(seeded, "control", CONTROL_METHOD, where)}
+    for lineage in REPLICATED:
+        for name in seeded.lineage_section(lineage.section).generations:
+            generation(seeded, name, where, progress=progress, section=lineage.section)
+    rows = {}
+    for lineage in REPLICATED:
+        rows.update(lineage_scores(seeded, lineage.section, lineage.method, where))
     write_json(paths.replicate_metrics(seed), rows)
     return rows

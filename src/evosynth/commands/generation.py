@@ -1,0 +1,23 @@
+"""``python -m evosynth generation``: one generation of a lineage (the stage ``generation``
+without its notebook, and the beyond pipeline's ``offspring`` stages)."""
+
+from ..cli import Command, arg, show
+from ..hparams import DEFAULT, STRUCTURED
+
+
+def _run(params, args):
+    from ..stages.generation import generation
+    summary = generation(params, args.name, section=args.section).summary
+    show({k: summary[k] for k in ("generation", "synapses", "parent_synapses", "train_seconds",
+                                  "val")})
+
+
+COMMAND = Command(
+    "generation", "stage generation: synthesize and train one offspring generation of a lineage",
+    f"Run one generation of a lineage section: {DEFAULT.section!r} (the paper's, models/genK) "
+    f"or a second lineage such as {STRUCTURED.section!r} (models/{STRUCTURED.folder}/genK, "
+    "from the same ancestor).", _run,
+    (arg("name", help="generation to run (gen1, gen2, ...)"),
+     arg("--section", default=DEFAULT.section,
+         help="lineage section of the parameters file (default: %(default)s)")),
+    group=0, order=2)
