@@ -1,0 +1,109 @@
+"""The verdict command on hand-made results: each verdict, the interval, clear errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from evosynth.verdict import confidence_interval, judge, load_claims, parse_claims
+
+from support import ROOT
+
+A = {"arm": "toy/darwin/inherit", "generation": "gen4"}
+B = {"arm": "toy/dense-control/inherit", "generation": "gen4"}
+
+
+def _claim(**fields):
+    row = {"id": "c", "source": "ours", "claim": "a keeps up with b", "metric": "f",
+           "a": A, "b": B, "test": "at_least", "threshold": -0.03, "seeds": 3, **fields}
+    return parse_claims({"claims": [row]})[0]
+
+
+def _results(a, b):
+    rows = {f"toy/darwin/inherit/seed{k}/gen4": {"f": v} for k, v in enumerate(a)}
+    rows.update({f"toy/dense-control/inherit/seed{k}/gen4": {"f": v} for k, v in enumerate(b)})
+    rows["toy/darwin/inherit/seed0/gen3"] = {"f": 0.0}       # another generation: not read
+    return rows
+
+
+def test_reproduced_when_the_whole_interval_clears_the_threshold():
+    verdict = judge(_claim(), _results([0.80, 0.81, 0.79], [0.80, 0.80, 0.80]))
+    assert verdict.verdict == "reproduced" and verdict.seeds == [0, 1, 2]
+    assert verdict.differences == pytest.approx([0.0, 0.01, -0.01])
+    assert verdict.mean == pytest.approx(0.0) and verdict.ci[0] >= -0.03
+
+
+def test_not_reproduced_when_the_lower_bound_is_below_the_margin():
+    # mean -0.01 is inside the margin, but three seeds this spread cannot show it
+    verdict = judge(_claim(), _results([0.74, 0.82, 0.81], [0.80, 0.80, 0.80]))
+    assert verdict.mean == pytest.approx(-0.01) and verdict.ci[0] < -0.03
+    assert verdict.verdict == "not reproduced"
+    far = judge(_claim(), _results([0.67, 0.66, 0.68], [0.80, 0.80, 0.80]))
+    assert far.verdict == "not reproduced" and far.ci[1] < -0.03
+
+
+def test_at_most_reads_the_upper_bound():
+    claim = _claim(test="at_most", threshold=0.0, b=None)
+    assert judge(claim, _results([-0.02, -0.03, -0.025], [])).verdict == "reproduced"
+    assert judge(claim, _results([-0.02, 0.03, -0.025], [])).verdict == "not reproduced"
+
+
+def test_untested_with_too_few_seeds_or_by_declaration():
+    short = judge(_claim(seeds=5), _results([0.8, 0.8, 0.8, 0.8], [0.8, 0.8, 0.8]))
+    assert short.verdict == "untested" and short.seeds == [0, 1, 2]
+    assert "3 of the 5 seeds" in short.reason and short.ci is None
+    missing = judge(_claim(), _results([0.8, 0.8, 0.8], []))
+    assert missing.verdict == "untested" and missing.seeds == []
+    declared = parse_claims({"claims": [{"id": "sota", "source": "paper", "claim": "SOTA",
+                                         "untested": "no benchmark offline"}]})[0]
+    assert judge(declared, {}).verdict == "untested"
+
+
+def test_the_interval_is_students_t():
+    low, high = confidence_interval([1.0, 2.0, 3.0])
+    # mean 2, sd 1, t(0.975, 2) = 4.302653
+    assert (low, high) == pytest.approx((2 - 4.302653 / 3 ** 0.5, 2 + 4.302653 / 3 ** 0.5))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"test": "about"}, r"claim 'c'\.test must be one of \['at_least', 'at_most'\]"),
+    ({"threshold": "small"}, r"claim 'c'\.threshold must be a finite number"),
+    ({"seeds": 1}, r"claim 'c'\.seeds must be an integer >= 2"),
+    ({"a": {"arm": "toy/darwin", "generation": "gen4"}}, r"claim 'c'\.a\.arm must be"),
+    ({"b": {"arm": "toy/dense-control/inherit", "generation": "4"}},
+     r"claim 'c'\.b\.generation must be 'gen<k>'"),
+    ({"metric": None}, r"claim 'c'\.metric is missing"),
+    ({"colour": "red"}, r"unknown field\(s\) \['colour'\]"),
+])
+def test_bad_claims_get_a_clear_error(change, message):
+    with pytest.raises(ValueError, match=message):
+        _claim(**change)
+
+
+def test_the_committed_claims_parse_and_every_claim_is_judged(tmp_path):
+    claims = load_claims(ROOT / "claims.yaml")
+    assert len({c.id for c in claims}) == len(claims) >= 7
+    results = json.loads((ROOT / "results" / "beyond.json").read_text())
+    out = subprocess.run([sys.executable, "-m", "evosynth", "verdict", "--claims",
+                          str(ROOT / "claims.yaml"), "--results",
+                          str(ROOT / "results" / "beyond.json"), "--json",
+                          str(tmp_path / "v.json"), "--table", str(tmp_path / "v.md")],
+                         capture_output=True, text=True, check=True).stdout
+    rows = json.loads((tmp_path / "v.json").read_text())
+    assert [r["id"] for r in rows] == [c.id for c in claims]
+    assert out == (tmp_path / "v.md").read_text() and out.count("\n") == len(claims) + 2
+    assert all(judge(c, results).verdict == r["verdict"] for c, r in zip(claims, rows))
+    # the committed table (what the book shows) is this command's output on the committed results
+    assert (ROOT / "results" / "verdict.md").read_text() == out, \
+        "results/verdict.md is stale: run python -m evosynth verdict --json results/verdict.json " \
+        "--table results/verdict.md"
+
+
+def test_a_missing_claims_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="claims file .*nowhere.yaml not found"):
+        load_claims(tmp_path / "nowhere.yaml")
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump({"claim": []}))
+    with pytest.raises(ValueError, match="bad.yaml: expected a mapping with a list 'claims'"):
+        load_claims(tmp_path / "bad.yaml")
