@@ -62,3 +62,17 @@ def test_code_every_stage_runs_is_under_30_percent_of_src():
 def test_the_committed_table_is_the_import_graph():
     assert stage_deps.TABLE.read_text() == stage_deps.table(), \
         "results/stage_closure.md is stale: python scripts/stage_deps.py --write"
+
+
+#: Where a stage loads the held-out test split (``Paths.split("test")``).
+_LOADS_TEST = re.compile(r"""split\(\s*["']test["']""")
+
+
+def test_only_evaluate_reads_the_test_split_in_the_default_pipeline():
+    """Every choice of the paper's pipeline (ancestor, offspring, their epochs) is made on
+    train and validation: no stage of ./dvc.yaml but ``evaluate`` runs code that loads the test
+    split (``prepare`` writes it)."""
+    code = stage_deps.closures()
+    readers = sorted(stage for stage, files in code.items() if stage.startswith("dvc.yaml:")
+                     and any(_LOADS_TEST.search((ROOT / f).read_text()) for f in files))
+    assert readers == ["dvc.yaml:evaluate"], readers
