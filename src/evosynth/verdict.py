@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -151,9 +152,8 @@ def confidence_interval(differences: list[float], level: float = 0.95) -> tuple[
     """The Student-t interval of the mean of ``differences`` (at least two)."""
     from scipy import stats
     n = len(differences)
-    mean = sum(differences) / n
-    sd = math.sqrt(sum((d - mean) ** 2 for d in differences) / (n - 1))
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    mean = statistics.fmean(differences)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * statistics.stdev(differences) / math.sqrt(n)
     return mean - half, mean + half
 
 
@@ -168,7 +168,7 @@ def judge(claim: Claim, results: Mapping[str, Mapping[str, Any]]) -> Verdict:
     differences = [a[k] - (b[k] if b is not None else 0.0) for k in seeds]
     base.update(metric=claim.metric, threshold=claim.threshold, test=claim.test, seeds=seeds,
                 differences=differences,
-                mean=sum(differences) / len(differences) if differences else None)
+                mean=statistics.fmean(differences) if differences else None)
     if len(seeds) < claim.seeds:
         arms = claim.a.arm + (f" and {claim.b.arm}" if claim.b else "")
         return Verdict(**base, verdict="untested",
