@@ -303,6 +303,24 @@ class SweepParams(_Section):
     generations: PositiveInt = 4
 
 
+class LearningCurveParams(_Section):
+    """``learning_curve``: the dense network's validation learning curve (``beyond/dvc.yaml``,
+    stage ``learning-curve@<budget>``): the ancestor's recipe trained once per budget of epochs,
+    each with its own full schedule. The ancestor's epochs are the smallest budget whose final
+    validation adaptive F-beta is within ``tolerance`` of the best budget's
+    (:func:`evosynth.curve.chosen_budget`; ``tests/test_learning_curve.py`` checks that
+    ``ancestor.train.epochs`` is that budget of the committed curve)."""
+
+    budgets: Annotated[list[PositiveInt], Field(min_length=2)]
+    tolerance: Annotated[float, Field(strict=True, ge=0, lt=1)]
+
+    @model_validator(mode="after")
+    def _increasing(self) -> LearningCurveParams:
+        if any(b <= a for a, b in zip(self.budgets, self.budgets[1:])):
+            raise ValueError(f"budgets must be strictly increasing, got {self.budgets}")
+        return self
+
+
 class ReplicateParams(_Section):
     """``replicate``: the default experiment again with other seeds (``beyond/dvc.yaml``): for
     each seed k, a new ancestor, the default lineage and its dense control, every seed shifted
@@ -331,6 +349,7 @@ class Params(_Section):
     structured: GenerationParams | None = None
     control: GenerationParams | None = None
     replicate: ReplicateParams | None = None
+    learning_curve: LearningCurveParams | None = None
 
     def for_seed(self, seed: int) -> Params:
         """The default experiment (``ancestor``, ``generation`` and ``control``) with seed

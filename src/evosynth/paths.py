@@ -132,6 +132,19 @@ class Paths:
         """Test-split scores of one replicate's lineage and dense control (JSON)."""
         return self.root / "results" / "seeds" / f"seed{seed}" / "metrics.json"
 
+    def learning_curve_point(self, budget: int) -> Path:
+        """One budget's run of the dense network's validation learning curve."""
+        return self.root / "results" / "learning_curve" / f"budget{budget}.json"
+
+    @property
+    def learning_curve_summary(self) -> Path:
+        """The learning curve's budgets, scores and the ancestor's epochs they choose."""
+        return self.root / "results" / "learning_curve" / "summary.json"
+
+    @property
+    def learning_curve_figure(self) -> Path:
+        return self.root / "results" / "learning_curve" / "curve.png"
+
     @property
     def beyond(self) -> Path:
         """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON)."""

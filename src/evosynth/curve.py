@@ -1,0 +1,75 @@
+"""The dense network's validation learning curve and the rule that fixes the ancestor's epochs.
+
+The ancestor is trained with the recipe of ``ancestor.train`` for each budget of
+``learning_curve.budgets`` (each budget its own run, with its own full learning-rate schedule,
+so a budget's score is what an ancestor trained that long scores). The ancestor's epochs are
+the smallest budget whose final validation adaptive F-beta is within ``tolerance`` of the best
+budget's (:func:`chosen_budget`): the shortest training that is as good as the longest we
+measured. Only the validation split is read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+#: The score the rule reads (the validation split's, at the end of training).
+CURVE_METRIC = "f_beta_adaptive"
+
+
+def chosen_budget(scores: Mapping[int, float], tolerance: float) -> int:
+    """The smallest budget whose score is at least ``max(scores) - tolerance``.
+
+    ``scores`` maps a budget of epochs to its final validation score; raises ``ValueError``
+    for an empty curve or a negative tolerance."""
+    if not scores:
+        raise ValueError("the learning curve has no budget: run its stages first")
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    best = max(scores.values())
+    return min(b for b, score in scores.items() if score >= best - tolerance)
+
+
+def curve_scores(points: Sequence[Mapping[str, Any]]) -> dict[int, float]:
+    """``{budget: final validation score}`` of the learning curve's records."""
+    return {int(p["budget"]): float(p["val"][CURVE_METRIC]) for p in points}
+
+
+def draw_learning_curve(points: Sequence[Mapping[str, Any]], tolerance: float,
+                        path: str | os.PathLike[str]) -> Path:
+    """Two panels, written to ``path`` (PNG, atomically): the validation score after every
+    epoch of each budget's run, and each budget's final score, with the band of the rule
+    (best - tolerance) and the chosen budget marked."""
+    import matplotlib.pyplot as plt
+
+    from .atomic import atomic_write
+    scores = curve_scores(points)
+    chosen = chosen_budget(scores, tolerance)
+    best = max(scores.values())
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for p in sorted(points, key=lambda p: p["budget"]):
+        epochs = [r["epoch"] for r in p["history"]]
+        values = [r[f"val/{CURVE_METRIC}"] for r in p["history"]]
+        left.plot(epochs, values, label=f"{p['budget']} epochs", lw=1.5)
+    left.set(xlabel="epoch", ylabel="validation adaptive F-beta",
+             title="Each budget's run, epoch by epoch")
+    left.legend(fontsize=8)
+    budgets = sorted(scores)
+    right.plot(budgets, [scores[b] for b in budgets], "o-", color="C0")
+    right.axhspan(best - tolerance, best, color="C2", alpha=0.2,
+                  label=f"within {tolerance:g} of the best")
+    right.plot([chosen], [scores[chosen]], "*", ms=16, color="C3",
+               label=f"chosen: {chosen} epochs")
+    right.set_xscale("log", base=2)
+    right.set_xticks(budgets, [str(b) for b in budgets])
+    right.set(xlabel="budget (epochs, each its own run)", ylabel="final validation adaptive F-beta",
+              title="The rule: the smallest budget within the band")
+    right.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    try:
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=150,
+                                                          bbox_inches="tight"))
+    finally:
+        plt.close(fig)
