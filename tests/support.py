@@ -151,6 +151,7 @@ def tiny_params(**prepare) -> dict:
     data["generation"]["init"] = "newborn"
     data["generation"]["lineage"] = {"gen1": {"parent": "gen0", "seed": 1, "environment": {
         "kind": "constant", "factor": 0.6}}}
+    data["small_dense"]["generations"] = ["gen1"]     # the lineage's one generation
     return data
 
 

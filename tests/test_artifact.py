@@ -126,3 +126,29 @@ def test_a_replicate_lineage_reads_its_own_records():
     assert artifact.lineage_folder("control") == "results/control"
     with pytest.raises(ValueError, match="unknown lineage 'seedx'"):
         artifact.lineage_folder("seedx")
+    assert artifact.lineage_folder("seed1-newborn") == "results/seeds/seed1/newborn"
+    assert artifact.lineage_folder("seed1-small-dense") == "results/seeds/seed1/small-dense"
+    assert artifact.lineage_folder("small-dense") == "results/small-dense"
+    with pytest.raises(ValueError, match="unknown lineage 'default' of seed 1"):
+        artifact.lineage_folder("seed1-default")
+
+
+def test_the_campaign_table_names_every_lineage_and_seed_with_its_machine_kind(tmp_path):
+    def record(folder, gen, bf16):
+        path = tmp_path / folder / gen / "summary.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"train": {"precision": "bf16"}, "machine": {
+            "cpu": "Intel(R) Xeon(R)", "cpu_bf16": bf16, "finished": f"2026-12-03T1{gen[-1]}"}}))
+    for gen in ("gen0", "gen1", "gen2"):
+        record("results", gen, "amx")
+    record("results/control", "gen1", "amx")
+    record("results/seeds/seed3", "gen0", "none")      # another kind of machine
+    record("results/seeds/seed3/control", "gen1", "none")
+    runs = {run["lineage"]: run for run in artifact.campaign_runs(tmp_path)}
+    assert list(runs) == ["default", "control", "seed3", "seed3-control"]
+    assert runs["default"]["generations"] == ["gen0", "gen1", "gen2"]
+    assert runs["seed3"]["machines"] == ["Intel(R) Xeon(R) (bf16: none)"]
+    assert runs["control"]["precision"] == ["bf16"]
+    table = artifact.campaign_statement(tmp_path)
+    assert "| `seed3-control` | `results/seeds/seed3/control` | gen1 |" in table
+    assert "(bf16: amx)" in table and table.count("\n") == 5

@@ -1,7 +1,11 @@
-"""beyond/dvc.yaml's tables of the lineages beside the default one (the structured lineage, the
-dense control): ``offspring`` lists exactly every generation of their sections of params.yaml
-(and of the smoke profile), each with its parent; ``scored`` exactly those lineages; and the
-stages DVC renders from them read and write where :class:`evosynth.paths.Paths` says."""
+"""beyond/dvc.yaml's tables of the campaign (the lineages beside the default pipeline's, the
+replicate seeds, the small dense networks): ``offspring`` and ``small`` list exactly the
+networks of params.yaml (and of the smoke profile), each with its seed, folder and parent
+(``scripts/campaign_table.py`` writes them); ``scored`` exactly the lineages of seed 0 beside
+the default one; and the stages DVC renders from them read and write where
+:class:`evosynth.paths.Paths` says."""
+
+import importlib.util
 
 import pytest
 import yaml
@@ -17,28 +21,30 @@ TABLES = {name: value for entry in BEYOND["vars"] if isinstance(entry, dict)
 BESIDE = [lineage for lineage in LINEAGES.values() if lineage.folder is not None]
 MODELS = Paths().model_dir("gen0").parent
 
-
-def _expected_offspring(params: dict) -> dict[str, dict[str, str]]:
-    table = {}
-    for lineage in BESIDE:
-        if lineage.section not in params:
-            continue
-        where, parent = Paths().for_lineage(lineage.section), "gen0"
-        for gen in params[lineage.section]["lineage"]:
-            table[f"{lineage.section}-{gen}"] = {
-                "section": lineage.section, "gen": gen,
-                "parent": where.model_dir(parent).relative_to(MODELS).as_posix()}
-            parent = gen
-    return table
+_spec = importlib.util.spec_from_file_location("campaign_table",
+                                               ROOT / "scripts" / "campaign_table.py")
+campaign_table = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(campaign_table)
 
 
 @pytest.mark.parametrize("profile", ["params.yaml", "profiles/smoke.yaml"])
-def test_the_offspring_table_lists_every_generation_with_its_parent(profile):
+def test_the_tables_list_every_network_with_its_parent(profile):
     params = yaml.safe_load((ROOT / profile).read_text())
-    expected = _expected_offspring(params)
-    assert expected, f"{profile} has no lineage beside the default one"
-    assert TABLES["offspring"] == expected
-    assert list(TABLES["offspring"]) == list(expected)
+    for name, expected in (("offspring", campaign_table.offspring_table(params)),
+                           ("small", campaign_table.small_table(params))):
+        assert expected, f"{profile} has no {name} networks"
+        assert TABLES[name] == expected, \
+            f"beyond/dvc.yaml's {name} table is stale: python scripts/campaign_table.py"
+        assert list(TABLES[name]) == list(expected)
+
+
+def test_each_generation_follows_its_parent_in_one_seed_and_folder():
+    for key, item in TABLES["offspring"].items():
+        k = int(item["gen"].removeprefix("gen"))
+        seed_dir = "" if item["seed"] == 0 else f"seeds/seed{item['seed']}"
+        expected_parent = f"{seed_dir}/gen0".lstrip("/") if k == 1 else f"{item['dir']}/gen{k - 1}"
+        assert item["parent"] == expected_parent, key
+        assert item["dir"].startswith(seed_dir), key
 
 
 def test_every_lineage_beside_the_default_one_is_scored():
@@ -65,18 +71,35 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
     paths = Paths()
     for key, item in TABLES["offspring"].items():
         stage = stages[f"offspring@{key}"]
-        where, gen = paths.for_lineage(item["section"]), item["gen"]
-        assert stage["cmd"] == f"python -m evosynth generation --section {item['section']} {gen}"
+        where = paths.for_run(item["seed"]).for_lineage(item["section"])
+        gen = item["gen"]
+        assert stage["cmd"] == (f"python -m evosynth generation --section {item['section']} "
+                                f"--seed {item['seed']} {gen}")
         assert (MODELS / item["parent"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [where.model_dir(gen).as_posix(),
                                          where.result_dir(gen).as_posix()]
         assert f"{item['section']}.lineage.{gen}" in stage["params"][0]["params.yaml"]
+    for key, item in TABLES["small"].items():
+        stage = stages[f"small-dense@{key}"]
+        where = paths.for_run(item["seed"]).small_dense()
+        assert stage["cmd"] == f"python -m evosynth small-dense --seed {item['seed']} {item['gen']}"
+        assert paths.for_run(item["seed"]).result_dir(item["gen"]).as_posix() in stage["deps"]
+        assert _paths(stage["outs"]) == [where.model_dir(item["gen"]).as_posix(),
+                                         where.result_dir(item["gen"]).as_posix()]
+    for seed in yaml.safe_load((ROOT / "params.yaml").read_text())["replicate"]["seeds"]:
+        stage = stages[f"ancestor-seed@{seed}"]
+        assert stage["cmd"] == f"python -m evosynth ancestor --seed {seed}"
+        assert _paths(stage["outs"]) == [paths.for_run(seed).model_dir("gen0").as_posix(),
+                                         paths.for_run(seed).result_dir("gen0").as_posix()]
     for name in TABLES["scored"]:
         stage, lineage = stages[f"lineage-metrics@{name}"], lineage_named(name)
         assert stage["cmd"] == f"python -m evosynth lineage-metrics --lineage {name}"
         assert _paths(stage["outs"]) == [paths.lineage_metrics(lineage).as_posix()]
         assert paths.for_lineage(lineage.section).model_dir("gen1").parent.as_posix() \
             in stage["deps"]
-    assert sorted(s for s in stages if s.startswith(("offspring@", "lineage-metrics@"))) == \
+    assert _paths(stages["campaign-metrics"]["outs"]) == [paths.campaign_metrics.as_posix()]
+    assert sorted(s for s in stages if s.startswith(("offspring@", "lineage-metrics@",
+                                                     "small-dense@"))) == \
         sorted([*(f"offspring@{k}" for k in TABLES["offspring"]),
+                *(f"small-dense@{k}" for k in TABLES["small"]),
                 *(f"lineage-metrics@{n}" for n in TABLES["scored"])])

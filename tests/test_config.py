@@ -176,3 +176,32 @@ def test_bad_replicate_seeds_name_the_key(seeds, message):
     data["replicate"] = {"seeds": seeds}
     with pytest.raises(ParamsError, match=rf"replicate[.:].*{message}"):
         parse_params(data)
+
+
+def test_newborn_seeds_need_an_ancestor_and_small_dense_a_lineage():
+    data = tiny_params()
+    data["replicate"] = {"seeds": [1, 2], "newborn_seeds": [3]}
+    with pytest.raises(ParamsError, match=r"newborn_seeds \[3\] have no ancestor"):
+        parse_params(data)
+    data["replicate"] = {"seeds": [1, 2], "newborn_seeds": [2]}
+    data["small_dense"] = {"seeds": [0, 5], "generations": ["gen1"]}
+    with pytest.raises(ParamsError, match=r"small_dense.seeds \[5\] have no default lineage"):
+        parse_params(data)
+    data["small_dense"] = {"seeds": [0, 1], "generations": ["gen9"]}
+    with pytest.raises(ParamsError, match=r"small_dense.generations \['gen9'\] are not"):
+        parse_params(data)
+    data["small_dense"] = {"seeds": [0, 1], "generations": ["gen1"]}
+    params = parse_params(data)
+    assert params.seeded(0) is params and params.seeded(2) == params.for_seed(2)
+
+
+@pytest.mark.parametrize("curve,message", [({"budgets": [12], "tolerance": 0.005}, "at least 2"),
+                                           ({"budgets": [24, 12], "tolerance": 0.005},
+                                            "strictly increasing"),
+                                           ({"budgets": [12, 24], "tolerance": -0.1},
+                                            "greater than or equal to 0")])
+def test_a_bad_learning_curve_names_the_key(curve, message):
+    data = tiny_params()
+    data["learning_curve"] = curve
+    with pytest.raises(ParamsError, match=rf"learning_curve.*{message}"):
+        parse_params(data)

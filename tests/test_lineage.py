@@ -33,7 +33,10 @@ def tiny_run(tmp_path):
             "control": {"selection": "dense", "init": "inherit", "train": train,
                         "lineage": {"gen1": {"parent": "gen0", "seed": 1},
                                     "gen2": {"parent": "gen1", "seed": 2}}},
-            "replicate": {"seeds": [1]}}
+            "newborn": {"init": "newborn", "normalization": "layer", "train": train,
+                        "lineage": lineage},
+            "replicate": {"seeds": [1], "newborn_seeds": [1]},
+            "small_dense": {"seeds": [0, 1], "generations": ["gen2"]}}
     params = parse_params(data)
     paths = Paths(tmp_path)
     ancestor(params, paths, progress=False)
@@ -92,15 +95,20 @@ def test_dense_control_keeps_every_synapse_and_trains_like_the_offspring(tiny_ru
     assert [r["reduction"] for r in rows.values()] == [1.0, 1.0, 1.0]
 
 
-def test_a_replicate_is_another_ancestor_lineage_and_control_under_its_own_paths(tiny_run):
-    from evosynth.stages.replicate import replicate
+def test_a_replicate_seed_has_its_own_ancestor_and_lineages_under_its_own_paths(tiny_run):
+    from evosynth.stages.ancestor import ancestor as train_ancestor
+    from evosynth.stages.generation import generation
+    from evosynth.stages.scores import campaign_metrics
     params, paths, tmp = tiny_run
-    rows = replicate(params, 1, paths, progress=False)
+    seeded, mine = params.seeded(1), paths.for_run(1)
+    train_ancestor(seeded, mine, progress=False)
     seed0 = load_checkpoint(paths.network("gen0"))
-    mine = paths.for_seed(1)
     ancestor = load_checkpoint(mine.network("gen0"))
     assert str(mine.network("gen0")).endswith("models/seeds/seed1/gen0/network.pt")
     assert any(not torch.equal(ancestor["model"][k], seed0["model"][k]) for k in seed0["model"])
+    for section in ("generation", "control"):
+        for name in ("gen1", "gen2"):
+            generation(params.seeded(1, section), name, mine, progress=False, section=section)
     offspring = load_checkpoint(mine.network("gen2"))["masks"]
     assert offspring.is_subset_of(load_checkpoint(mine.network("gen1"))["masks"])
     assert offspring.count() < ancestor["masks"].count()
@@ -108,13 +116,68 @@ def test_a_replicate_is_another_ancestor_lineage_and_control_under_its_own_paths
     assert control.count() == ancestor["masks"].count()                 # nothing removed
     summary = json.loads(mine.summary("gen2").read_text())
     assert summary["candidates"][0]["seed"] == 1000 + 2                 # as the study seeds
+    assert not paths.network("gen1").exists()    # the default lineage's paths are untouched
+    rows, missing = campaign_metrics(params, paths)
     assert sorted(rows) == sorted(
         f"saliency-default/{arm}/inherit/seed1/gen{g}"
         for arm in ("darwin", "dense-control") for g in range(3))
-    assert json.loads(paths.replicate_metrics(1).read_text()) == rows
-    assert not paths.network("gen1").exists()    # the default lineage's paths are untouched
+    assert json.loads(paths.campaign_metrics.read_text()) == rows
+    # what is not trained yet is named, not scored: the newborn lineage of seed 1 and the
+    # small dense networks of both seeds
+    assert [m.split(" (")[0] for m in missing] == [
+        "newborn seed 1", "small-dense seed 0 gen2", "small-dense seed 1 gen2"]
     with pytest.raises(ParamsError, match=r"seed 3 is not in replicate.seeds \(1\)"):
-        replicate(params, 3, paths, progress=False)
+        params.seeded(3)
+    with pytest.raises(ParamsError, match=r"seed 3 is not in replicate.newborn_seeds \(1\)"):
+        params.seeded(3, "newborn")
+
+
+def test_newborn_offspring_start_fresh_but_keep_the_drawn_synapses(tiny_run):
+    from evosynth.stages.generation import generation
+    params, paths, tmp = tiny_run
+    inherit = generation(params, "gen1", paths, progress=False)
+    newborn = generation(params, "gen1", paths, progress=False, section="newborn")
+    assert newborn.summary["init"] == "newborn" and inherit.summary["init"] == "inherit"
+    assert (tmp / "models" / "newborn" / "gen1" / "network.pt").is_file()
+    assert newborn.masks.is_subset_of(load_checkpoint(paths.network("gen0"))["masks"])
+
+
+def test_a_small_dense_network_has_the_offspring_size_and_its_total_training(tiny_run):
+    from evosynth.stages.generation import generation
+    from evosynth.stages.scores import campaign_metrics
+    from evosynth.stages.small_dense import small_dense, total_epochs
+    params, paths, tmp = tiny_run
+    for name in ("gen1", "gen2"):
+        generation(params, name, paths, progress=False)
+    target = json.loads(paths.summary("gen2").read_text())["synapses"]
+    result = small_dense(params, 0, "gen2", paths, progress=False)
+    s = result.summary
+    assert s["target_synapses"] == target
+    assert abs(s["synapses"] - target) <= 0.15 * target        # one width factor: close
+    assert s["synapses"] == s["synapses_total"]                 # dense: every synapse alive
+    assert s["epochs"] == total_epochs(params, "gen2") == 3     # ancestor 1 + gen1 1 + gen2 1
+    state = load_checkpoint(paths.small_dense().network("gen2"))
+    assert str(paths.small_dense().network("gen2")).endswith("models/small-dense/gen2/network.pt")
+    assert state["channels"] == s["channels"] and max(s["channels"]) < 8
+    rows, _ = campaign_metrics(params, paths)
+    row = rows["saliency-default/small-dense/newborn/seed0/gen2"]
+    assert row["synapses"] == s["synapses"] and row["reduction"] > 1
+    with pytest.raises(ParamsError, match=r"generation 'gen1' is not in small_dense"):
+        small_dense(params, 0, "gen1", paths, progress=False)
+    with pytest.raises(FileNotFoundError, match="seed 1's default lineage"):
+        small_dense(params, 1, "gen2", paths, progress=False)
+
+
+def test_narrowing_reaches_a_synapse_count_and_refuses_an_impossible_one():
+    from evosynth.hparams import SaliencyNetConfig
+    from evosynth.stages.small_dense import _synapses, narrowed
+    base = SaliencyNetConfig(widths=(16, 32), bottleneck_width=64, bottleneck_layers=1)
+    full = _synapses(base)
+    config, factor = narrowed(base, full // 20)
+    assert 0 < factor < 0.5
+    assert abs(_synapses(config) - full // 20) <= 0.05 * full // 20
+    with pytest.raises(ValueError, match="synapses must be in 1"):
+        narrowed(base, full + 1)
 
 
 def test_control_comparison_averages_seeds_with_their_spread():

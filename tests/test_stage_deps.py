@@ -76,3 +76,26 @@ def test_only_evaluate_reads_the_test_split_in_the_default_pipeline():
     readers = sorted(stage for stage, files in code.items() if stage.startswith("dvc.yaml:")
                      and any(_LOADS_TEST.search((ROOT / f).read_text()) for f in files))
     assert readers == ["dvc.yaml:evaluate"], readers
+
+
+#: Stages of beyond/dvc.yaml that only evaluate trained networks on the test split.
+_EVALUATE_ONLY = {"beyond/dvc.yaml:lineage-metrics", "beyond/dvc.yaml:campaign-metrics"}
+#: The pruning study and the sweep train small networks and score them in one stage (their
+#: epochs and environments are not chosen on those scores: they are the default pipeline's,
+#: fixed before); no claim about the default network reads them.
+_TRAIN_AND_SCORE = {"beyond/dvc.yaml:study", "beyond/dvc.yaml:z-arm", "beyond/dvc.yaml:sweep",
+                    "beyond/dvc.yaml:beyond"}
+
+
+def test_no_stage_that_trains_the_default_network_reads_the_test_split():
+    """The campaign's stages that train (the learning curve, the seeds' ancestors, every
+    offspring, the small dense networks) read train and validation only; only the stages
+    that evaluate trained networks (and the study, which trains its own) load the test
+    split."""
+    code = stage_deps.closures()
+    readers = {stage for stage, files in code.items()
+               if any(_LOADS_TEST.search((ROOT / f).read_text()) for f in files)}
+    assert readers - {"dvc.yaml:evaluate"} - _EVALUATE_ONLY - _TRAIN_AND_SCORE == set(), readers
+    for stage in ("learning-curve", "learning-curve-summary", "ancestor-seed", "offspring",
+                  "small-dense"):
+        assert f"beyond/dvc.yaml:{stage}" in code and f"beyond/dvc.yaml:{stage}" not in readers

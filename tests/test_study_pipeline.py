@@ -21,26 +21,42 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     work, _ = smoke
     params = yaml.safe_load((work / "params.yaml").read_text())
     study, replicate = params["study"], params["replicate"]["seeds"]
+    newborn_seeds, small = params["replicate"]["newborn_seeds"], params["small_dense"]
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
+    offspring = [f"{lineage}-gen{k}" for k in range(1, 5)
+                 for lineage in ("structured", "control", "newborn")]
+    offspring += [f"{lineage}-seed{s}-gen{k}" for k in range(1, 5)
+                  for lineage, seeds in (("default", replicate), ("control", replicate),
+                                         ("newborn", newborn_seeds)) for s in seeds]
     assert ran == {*(f"beyond/dvc.yaml:study@{t}" for t in study["tasks"]),
                    *(f"beyond/dvc.yaml:z-arm@{t}" for t in study["tasks"]),
-                   "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:lineage-metrics@structured",
-                   "beyond/dvc.yaml:sweep", "beyond/dvc.yaml:lineage-metrics@control",
-                   *(f"beyond/dvc.yaml:replicate@{k}" for k in replicate),
-                   *(f"beyond/dvc.yaml:offspring@{lineage}-gen{k}" for k in range(1, 5)
-                     for lineage in ("structured", "control"))}
+                   "beyond/dvc.yaml:beyond", "beyond/dvc.yaml:sweep",
+                   *(f"beyond/dvc.yaml:lineage-metrics@{n}"
+                     for n in ("structured", "control", "newborn")),
+                   *(f"beyond/dvc.yaml:learning-curve@{b}"
+                     for b in params["learning_curve"]["budgets"]),
+                   "beyond/dvc.yaml:learning-curve-summary", "beyond/dvc.yaml:campaign-metrics",
+                   *(f"beyond/dvc.yaml:ancestor-seed@{k}" for k in replicate),
+                   *(f"beyond/dvc.yaml:small-dense@seed{s}-{g}" for s in small["seeds"]
+                     for g in small["generations"]),
+                   *(f"beyond/dvc.yaml:offspring@{k}" for k in offspring)}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}
-    expected |= {f"saliency-default/{m}/inherit/seed0/gen{g}"
-                 for m, g in itertools.product(["darwin", "darwin-structured", "dense-control"],
+    expected |= {f"saliency-default/{m}/seed0/gen{g}"
+                 for m, g in itertools.product(["darwin/inherit", "darwin-structured/inherit",
+                                                "dense-control/inherit", "darwin/newborn"],
                                                range(5))}
     other_z = "global" if params["generation"]["normalization"] == "layer" else "layer"
     expected |= {f"{t}/darwin-{other_z}/inherit/seed{s}/gen{g}"      # the Z arm
                  for t, s, g in itertools.product(study["tasks"], study["seeds"], range(5))}
-    expected |= {f"saliency-default/{m}/inherit/seed{k}/gen{g}"     # the replicates
+    expected |= {f"saliency-default/{m}/inherit/seed{k}/gen{g}"     # the replicate seeds
                  for m, k, g in itertools.product(["darwin", "dense-control"], replicate,
                                                   range(5))}
+    expected |= {f"saliency-default/darwin/newborn/seed{k}/gen{g}"
+                 for k, g in itertools.product(newborn_seeds, range(5))}
+    expected |= {f"saliency-default/small-dense/newborn/seed{k}/{g}"
+                 for k, g in itertools.product(small["seeds"], small["generations"])}
     assert set(beyond) == expected
     metrics = json.loads((work / "results" / "metrics.json").read_text())
     assert beyond["saliency-default/darwin/inherit/seed0/gen4"] == metrics["gen4"]
@@ -49,6 +65,10 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
         for metric in METRICS.get(task, {"accuracy"}):
             assert 0 <= entry[metric] <= 1, (key, metric)
         assert isinstance(entry["synapses"], int) and entry["reduction"] >= 1
+    for k, g in itertools.product(small["seeds"], small["generations"]):   # offspring-sized
+        size = beyond[f"saliency-default/darwin/inherit/seed{k}/{g}"]["synapses"]
+        dense = beyond[f"saliency-default/small-dense/newborn/seed{k}/{g}"]["synapses"]
+        assert abs(dense - size) <= 0.25 * size, (k, g, dense, size)
     for task, seed, g in itertools.product(study["tasks"], study["seeds"], range(1, 5)):
         # the baselines keep exactly Darwin's synapse count (per layer: tests/test_study.py)
         budget = beyond[f"{task}/darwin/inherit/seed{seed}/gen{g}"]["synapses"]

@@ -1,12 +1,15 @@
 """The book's own Sphinx extension: which run every page shows, one run per book, and the
 companion's BibTeX generated from CITATION.cff.
 
-* ```{run} default``` (or ``structured``, ``control``, ``seed1``, ``seed1-control``) renders a paragraph naming the run behind a page's
+* ```{run} default``` (or ``structured``, ``control``, ``newborn``, ``small-dense``, ``seed1``,
+  ``seed1-control``) renders a paragraph naming the run behind a page's
   results: commit, time, machine, PyTorch CPU capability, threads, versions, environment lock;
   it reads the committed training summaries (``results/**/genK/summary.json``).
   ```{run} notebooks``` (executed notebooks as content) does the same for results whose run
   left no such record, from the notebooks' papermill metadata; ```{run} experiments``` (a
-  ``dvc exp show --json`` file as content) for queued DVC experiments.
+  ``dvc exp show --json`` file as content) for queued DVC experiments; ```{run} campaign```
+  renders a table of every lineage and seed whose records are committed, with its machine
+  kind and precision.
 * ```{citation-bibtex}``` renders the BibTeX of ``CITATION.cff`` (the companion, then the
   references it lists), so the file GitHub's "Cite this repository" button reads is the only
   source.
@@ -50,6 +53,10 @@ class RunDirective(SphinxDirective):
                 return self.parse_text_to_nodes(artifact.experiments_statement(path))
             except (FileNotFoundError, ValueError, IndexError) as error:
                 raise self.error(f"run: {error}") from error
+        if lineage == "campaign":
+            for path in (root / "results").glob("**/gen*/summary.json"):
+                self.env.note_dependency(str(path))
+            return self.parse_text_to_nodes(artifact.campaign_statement(root))
         if lineage == "notebooks":
             paths = [root / line.strip() for line in self.content if line.strip()]
             for path in paths:

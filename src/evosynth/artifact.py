@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .hparams import CONTROL, DEFAULT
+from .hparams import DEFAULT, SMALL_DENSE, STRUCTURED
 from .hparams import LINEAGES as _LINEAGES
 
 #: The lineages whose training summaries (``summary.json`` with a ``machine`` record) the book
@@ -81,16 +81,65 @@ def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
 
 
 def lineage_folder(lineage: str) -> str:
-    """Where a lineage's training records live: one of :data:`LINEAGES`, or ``seed<k>`` and
-    ``seed<k>-control``, the replicate with seed k (``results/seeds/seed<k>``) and its dense
-    control."""
-    replicate = re.fullmatch(rf"seed([0-9]+)(-{CONTROL.name})?", lineage)
+    """Where a lineage's training records live: one of :data:`LINEAGES` or ``small-dense``
+    (seed 0), or ``seed<k>`` and ``seed<k>-<lineage>``, that lineage of replicate seed k
+    (``results/seeds/seed<k>``, ``results/seeds/seed<k>/<folder>``)."""
+    folders = {**LINEAGES, SMALL_DENSE: f"results/{SMALL_DENSE}"}
+    replicate = re.fullmatch(r"seed([0-9]+)(?:-(.+))?", lineage)
     if replicate:
-        return f"results/seeds/seed{replicate[1]}" + (f"/{CONTROL.folder}" if replicate[2] else "")
-    if lineage not in LINEAGES:
-        raise ValueError(f"unknown lineage {lineage!r} (one of {', '.join(LINEAGES)}, or "
-                         "seed<k> and seed<k>-control for a replicate)")
-    return LINEAGES[lineage]
+        base = f"results/seeds/seed{replicate[1]}"
+        if replicate[2] is None:
+            return base
+        if replicate[2] not in folders or replicate[2] == DEFAULT.name:
+            raise ValueError(f"unknown lineage {replicate[2]!r} of seed {replicate[1]} (one of "
+                             f"{', '.join(n for n in folders if n != DEFAULT.name)})")
+        return f"{base}/{folders[replicate[2]].removeprefix('results/')}"
+    if lineage not in folders:
+        raise ValueError(f"unknown lineage {lineage!r} (one of {', '.join(folders)}, or "
+                         "seed<k> and seed<k>-<lineage> for a replicate seed)")
+    return folders[lineage]
+
+
+def campaign_runs(root: str | os.PathLike[str] = ".") -> list[dict[str, Any]]:
+    """Every lineage of the default network whose training records are committed, seed by
+    seed: its name (as :func:`lineage_folder` takes it), folder, generations, the machine
+    kinds it trained on (:func:`evosynth.provenance.describe_kind`), its precision and when
+    it finished."""
+    from .provenance import describe_kind   # (imports torch: only when a page asks for it)
+    root = Path(root)
+    names = [*LINEAGES, SMALL_DENSE]
+    seeds = sorted(int(p.name.removeprefix("seed")) for p in (root / "results" / "seeds").glob(
+        "seed*") if p.name.removeprefix("seed").isdigit())
+    names += [f"seed{k}" if n == DEFAULT.name else f"seed{k}-{n}" for k in seeds
+              for n in [*LINEAGES, SMALL_DENSE] if n != STRUCTURED.name]
+    runs = []
+    for name in names:
+        folder = root / lineage_folder(name)
+        summaries = sorted(folder.glob("gen*/summary.json"),
+                           key=lambda p: int(p.parent.name.removeprefix("gen") or 0))
+        if not summaries:
+            continue
+        records = [json.loads(p.read_text()) for p in summaries]
+        machines = [r.get("machine", {}) for r in records]
+        runs.append({
+            "lineage": name, "folder": lineage_folder(name),
+            "generations": [p.parent.name for p in summaries],
+            "machines": sorted({describe_kind(m) for m in machines}),
+            "precision": sorted({str(r.get("train", {}).get("precision", "unrecorded"))
+                                 for r in records}),
+            "finished": max((str(m.get("finished", "")) for m in machines), default="")})
+    return runs
+
+
+def campaign_statement(root: str | os.PathLike[str] = ".") -> str:
+    """A Markdown table of :func:`campaign_runs`: which lineage of which seed trained where."""
+    rows = ["| lineage | records | generations | machine (bf16 kind) | precision | finished |",
+            "|---|---|---|---|---|---|"]
+    for run in campaign_runs(root):
+        rows.append(f"| `{run['lineage']}` | `{run['folder']}` | {_join(run['generations'])} | "
+                    f"{'; '.join(run['machines'])} | {', '.join(run['precision'])} | "
+                    f"{run['finished'] or 'unrecorded'} |")
+    return "\n".join(rows)
 
 
 def lineage_machines(root: str | os.PathLike[str] = ".", lineage: str = DEFAULT.name
@@ -124,12 +173,13 @@ def run_statement(machines: Mapping[str, Mapping[str, Any]]) -> str:
     groups: dict[tuple, list[str]] = {}
     for name, m in machines.items():
         key = (m.get("cpu", "unknown CPU"), m.get("cpu_capability", "unrecorded"),
-               m.get("torch_threads", "?"), m.get("gpu", "none"))
+               m.get("cpu_bf16"), m.get("torch_threads", "?"), m.get("gpu", "none"))
         groups.setdefault(key, []).append(name)
     where = "; ".join(
-        f"{cpu} (PyTorch CPU capability {cap}, {threads} threads, GPU: {gpu})"
+        f"{cpu} (PyTorch CPU capability {cap}"
+        + (f", bf16 kind {bf16}" if bf16 else "") + f", {threads} threads, GPU: {gpu})"
         + ("" if len(groups) == 1 else f" for {_join(gens)}")
-        for (cpu, cap, threads, gpu), gens in groups.items())
+        for (cpu, cap, bf16, threads, gpu), gens in groups.items())
     first = machines[names[0]]
     locks = sorted({str(m.get("lock_sha256", "none"))[:12] for m in machines.values()})
     code = ", ".join(f"commit `{c[:10]}`" + (" (with uncommitted changes)"

@@ -327,12 +327,32 @@ class ReplicateParams(_Section):
     as the study shifts them (:meth:`Params.for_seed`). Seed 0 is the default pipeline."""
 
     seeds: Annotated[list[Annotated[int, Field(strict=True, ge=1)]], Field(min_length=1)]
+    # The seeds >= 1 of the newborn lineage (seed 0 is the `newborn` section itself): each
+    # from the ancestor of that seed, so each must be one of `seeds`.
+    newborn_seeds: list[Annotated[int, Field(strict=True, ge=1)]] = []
 
     @model_validator(mode="after")
     def _distinct(self) -> ReplicateParams:
-        if len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must be distinct, got {self.seeds}")
+        for name in ("seeds", "newborn_seeds"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} must be distinct, got {values}")
+        extra = sorted(set(self.newborn_seeds) - set(self.seeds))
+        if extra:
+            raise ValueError(f"newborn_seeds {extra} have no ancestor: each must be one of "
+                             f"seeds {self.seeds}")
         return self
+
+
+class SmallDenseParams(_Section):
+    """``small_dense``: the ancestor's network narrowed (every convolution's filters scaled by
+    one factor) to the synapse count of generation g of the default lineage of the same seed,
+    trained from scratch with the ancestor's recipe for as many epochs as that generation had
+    in all (the ancestor's and every offspring's up to g). ``seeds``: 0 is the default
+    pipeline's; the others must be replicate seeds (they read that seed's lineage)."""
+
+    seeds: Annotated[list[Seed], Field(min_length=1)]
+    generations: Annotated[list[Str], Field(min_length=1)]
 
 
 class Params(_Section):
@@ -348,7 +368,9 @@ class Params(_Section):
     # dense control (the default lineage's training with every synapse kept).
     structured: GenerationParams | None = None
     control: GenerationParams | None = None
+    newborn: GenerationParams | None = None
     replicate: ReplicateParams | None = None
+    small_dense: SmallDenseParams | None = None
     learning_curve: LearningCurveParams | None = None
 
     def for_seed(self, seed: int) -> Params:
@@ -375,13 +397,20 @@ class Params(_Section):
                                              "train": train(a.train)}),
             **{lin.section: lineage(getattr(self, lin.section)) for lin in REPLICATED}})
 
-    def replicate_seed(self, seed: int) -> int:
-        """``seed``, checked to be one of ``replicate.seeds``."""
-        known = self.replicate.seeds if self.replicate else []
+    def replicate_seed(self, seed: int, section: str = "generation") -> int:
+        """``seed``, checked to be a seed of lineage ``section`` beside seed 0: one of
+        ``replicate.seeds`` (``replicate.newborn_seeds`` for the ``newborn`` section)."""
+        key = "newborn_seeds" if section == "newborn" else "seeds"
+        known = getattr(self.replicate, key) if self.replicate else []
         if seed not in known:
-            raise ParamsError(f"seed {seed} is not in replicate.seeds "
+            raise ParamsError(f"seed {seed} is not in replicate.{key} "
                               f"({', '.join(map(str, known)) or 'none: no replicate section'})")
         return seed
+
+    def seeded(self, seed: int, section: str = "generation") -> Params:
+        """The parameters of seed ``seed`` of lineage ``section``: these for seed 0, else
+        :meth:`for_seed` of a checked replicate seed (:meth:`replicate_seed`)."""
+        return self if seed == 0 else self.for_seed(self.replicate_seed(seed, section))
 
     def lineage_section(self, name: str) -> GenerationParams:
         """The lineage section ``name`` (the :attr:`~evosynth.hparams.Lineage.section` of a
@@ -418,6 +447,16 @@ class Params(_Section):
             known = ", ".join(self.study.tasks) if self.study else "none: no study section"
             raise ValueError(f"sweep.task = {self.sweep.task!r} must be a task of study.tasks "
                              f"({known})")
+        if self.small_dense is not None:
+            unknown = [g for g in self.small_dense.generations if g not in self.generation.lineage]
+            if unknown:
+                raise ValueError(f"small_dense.generations {unknown} are not generations of "
+                                 f"generation.lineage ({', '.join(self.generation.lineage)})")
+            known = [0, *(self.replicate.seeds if self.replicate else [])]
+            orphans = [k for k in self.small_dense.seeds if k not in known]
+            if orphans:
+                raise ValueError(f"small_dense.seeds {orphans} have no default lineage: each "
+                                 f"must be 0 or one of replicate.seeds ({known[1:]})")
         for name, task in (self.study.tasks.items() if self.study else ()):
             if task.model is not None:
                 step = task.model.patch * 2 ** len(task.model.widths)

@@ -81,9 +81,16 @@ DEFAULT = Lineage("default", "generation", "darwin", None, "Darwin (the paper's 
 STRUCTURED = Lineage("structured", "structured", "darwin-structured", "structured",
                      "structured synthesis")
 CONTROL = Lineage("control", "control", "dense-control", "control", "dense control")
-LINEAGES = {lineage.name: lineage for lineage in (DEFAULT, STRUCTURED, CONTROL)}
+#: The paper's own offspring initialisation (fresh weights) in the main experiment.
+NEWBORN = Lineage("newborn", "newborn", "darwin", "newborn", "Darwin with newborn offspring")
+LINEAGES = {lineage.name: lineage for lineage in (DEFAULT, STRUCTURED, CONTROL, NEWBORN)}
 #: The lineages a replicate with another seed trains from its own ancestor.
-REPLICATED = (DEFAULT, CONTROL)
+REPLICATED = (DEFAULT, CONTROL, NEWBORN)
+#: The small dense network (``small_dense``): the ancestor narrowed to an offspring's synapse
+#: count, trained from scratch as long as that offspring was in all. Its result keys are
+#: ``<task>/small-dense/newborn/seed<k>/gen<g>`` (gen<g>: the generation whose size it has);
+#: its networks live in ``models/small-dense/gen<g>`` (``models/seeds/seed<k>/small-dense/``).
+SMALL_DENSE = "small-dense"
 
 
 def lineage_of_section(section: str) -> Lineage:

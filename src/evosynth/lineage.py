@@ -30,6 +30,7 @@ pipeline stages' job (:mod:`evosynth.stages`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -250,7 +251,8 @@ def make_ancestor(build: Callable[[], nn.Module], train_set: Dataset, config: Tr
     masks = Masks.ones_like(network)
     result, seconds, val = _fit(network, None, train_set, config, loss_fn, validate, progress,
                                 description, live_dir)
-    summary = {"seed": init_seed, "epochs": config.epochs, "synapses": masks.count(),
+    summary = {"seed": init_seed, "epochs": config.epochs, "train": dataclasses.asdict(config),
+               "synapses": masks.count(),
                "synapses_total": masks.total(), "parameters": count_parameters(network),
                "losses": result.losses, "history": result.history, "device": result.device,
                "train_seconds": round(seconds, 1), "val": val,
@@ -297,7 +299,8 @@ def make_generation(parent: nn.Module, parent_masks: Masks, recipe: Recipe, trai
             summary = {"mode": recipe.mode, "population": recipe.population,
                        "selection": recipe.selection, "init": recipe.init,
                        "normalization": recipe.normalization, "seed": seed,
-                       "epochs": recipe.train.epochs, **info,
+                       "epochs": recipe.train.epochs,
+                       "train": dataclasses.asdict(recipe.train), **info,
                        "parent_synapses": parent_masks.count(),
                        "parent_parameters": count_parameters(parent),
                        "synapses": masks.count(), "synapses_total": masks.total(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .hparams import STRUCTURED, CONTROL, Lineage, lineage_of_section
+from .hparams import CONTROL, SMALL_DENSE, STRUCTURED, Lineage, lineage_of_section
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,21 @@ class Paths:
     def for_seed(self, seed: int) -> Paths:
         """Where the replicate of the default experiment with seed ``seed`` lives."""
         return Paths(self.root, self.lineage, seed)
+
+    def for_run(self, seed: int) -> Paths:
+        """Where seed ``seed`` of the experiment lives: here for seed 0 (the default pipeline),
+        under ``seeds/seed<k>/`` for a replicate seed."""
+        return self if seed == 0 else self.for_seed(seed)
+
+    def small_dense(self) -> Paths:
+        """Where the small dense networks live: ``models/small-dense/gen<g>`` (of this seed)."""
+        return Paths(self.root, SMALL_DENSE, self.seed)
+
+    @property
+    def campaign_metrics(self) -> Path:
+        """Test-split scores of every network of the campaign beyond seed 0's lineages (the
+        replicate seeds' lineages, every small dense network)."""
+        return self.root / "results" / "campaign.json"
 
     def _lineage(self, generation: str) -> Path:
         run = Path("seeds") / f"seed{self.seed}" if self.seed is not None else Path()
@@ -128,10 +143,6 @@ class Paths:
         """Test-split scores of the dense control lineage."""
         return self.lineage_metrics(CONTROL)
 
-    def replicate_metrics(self, seed: int) -> Path:
-        """Test-split scores of one replicate's lineage and dense control (JSON)."""
-        return self.root / "results" / "seeds" / f"seed{seed}" / "metrics.json"
-
     def learning_curve_point(self, budget: int) -> Path:
         """One budget's run of the dense network's validation learning curve."""
         return self.root / "results" / "learning_curve" / f"budget{budget}.json"
@@ -139,11 +150,16 @@ class Paths:
     @property
     def learning_curve_summary(self) -> Path:
         """The learning curve's budgets, scores and the ancestor's epochs they choose."""
-        return self.root / "results" / "learning_curve" / "summary.json"
+        return self.root / "results" / "learning_curve.json"
+
+    @property
+    def learning_curve_table(self) -> Path:
+        """The same, as the Markdown table the book includes."""
+        return self.root / "results" / "learning_curve.md"
 
     @property
     def learning_curve_figure(self) -> Path:
-        return self.root / "results" / "learning_curve" / "curve.png"
+        return self.root / "results" / "learning_curve.png"
 
     @property
     def beyond(self) -> Path:

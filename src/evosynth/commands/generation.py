@@ -6,8 +6,10 @@ from ..hparams import DEFAULT, STRUCTURED
 
 
 def _run(params, args):
+    from ..paths import Paths
     from ..stages.generation import generation
-    summary = generation(params, args.name, section=args.section).summary
+    summary = generation(params.seeded(args.seed, args.section), args.name,
+                         Paths().for_run(args.seed), section=args.section).summary
     show({k: summary[k] for k in ("generation", "synapses", "parent_synapses", "train_seconds",
                                   "val")})
 
@@ -16,8 +18,11 @@ COMMAND = Command(
     "generation", "stage generation: synthesize and train one offspring generation of a lineage",
     f"Run one generation of a lineage section: {DEFAULT.section!r} (the paper's, models/genK) "
     f"or a second lineage such as {STRUCTURED.section!r} (models/{STRUCTURED.folder}/genK, "
-    "from the same ancestor).", _run,
+    "from the same ancestor). With --seed K (a replicate seed), generation K of that seed's "
+    "lineage, from its own ancestor, under models/seeds/seedK/.", _run,
     (arg("name", help="generation to run (gen1, gen2, ...)"),
      arg("--section", default=DEFAULT.section,
-         help="lineage section of the parameters file (default: %(default)s)")),
+         help="lineage section of the parameters file (default: %(default)s)"),
+     arg("--seed", type=int, default=0,
+         help="0: the section itself; K: replicate seed K (default: %(default)s)")),
     group=0, order=2)

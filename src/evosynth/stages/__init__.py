@@ -5,9 +5,10 @@ The paper's experiment (``dvc.yaml``): :mod:`~evosynth.stages.prepare` ->
 generation) -> :mod:`~evosynth.stages.evaluate`. Beyond the paper (``beyond/dvc.yaml``):
 :mod:`~evosynth.stages.study` (the study, one task, and its Z arm),
 :mod:`~evosynth.stages.sweep` (one point of the F(E) sweep), :mod:`~evosynth.stages.scores`
-(the test-split scores of the structured lineage and of the dense control),
-:mod:`~evosynth.stages.replicate` (the default experiment again with another seed) and
-:mod:`~evosynth.stages.merge` (every result merged into ``beyond.json``, and the tables its
+(the test-split scores of the lineages beside the default one and of the campaign's other
+seeds), :mod:`~evosynth.stages.learning_curve` (the dense network's validation learning curve,
+which fixes the ancestor's epochs), :mod:`~evosynth.stages.small_dense` (a small dense network
+of an offspring's size, trained from scratch) and :mod:`~evosynth.stages.merge` (every result merged into ``beyond.json``, and the tables its
 notebook reads). Each stage reads its section of the validated parameters and writes its
 outputs atomically under the paths of :class:`~evosynth.paths.Paths`.
 

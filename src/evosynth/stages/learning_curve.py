@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..atomic import write_json
+from ..atomic import atomic_write, write_json
 from ..config import LearningCurveParams, Params, ParamsError
 from ..curve import chosen_budget, curve_scores, draw_learning_curve
 from ..data import SaliencySet
@@ -80,4 +80,21 @@ def learning_curve_summary(params: Params, paths: Paths = Paths()) -> dict[str, 
         "machines": sorted({describe_kind(p["machine"]) for p in points}),
     }
     write_json(paths.learning_curve_summary, summary)
+    atomic_write(paths.learning_curve_table, lambda tmp: tmp.write_text(curve_table(summary)))
     return summary
+
+
+def curve_table(summary: dict[str, Any]) -> str:
+    """The summary as the Markdown table the book includes: each budget's final validation
+    score, its training time and whether the rule chose it."""
+    rows = ["| budget (epochs) | validation adaptive F-beta | below the best | train minutes "
+            "| chosen |", "|---:|---:|---:|---:|---|"]
+    best = summary["budgets"][str(summary["best"])]["f_beta_adaptive"]
+    for budget, entry in summary["budgets"].items():
+        rows.append(f"| {budget} | {entry['f_beta_adaptive']:.4f} | "
+                    f"{entry['f_beta_adaptive'] - best:+.4f} | "
+                    f"{entry['train_seconds'] / 60:.1f} | "
+                    f"{'**yes**' if int(budget) == summary['chosen'] else ''} |")
+    return "\n".join(rows) + (
+        f"\n\nRule: {summary['rule']} (tolerance {summary['tolerance']:g}). Trained on "
+        f"{'; '.join(summary['machines'])}.\n")

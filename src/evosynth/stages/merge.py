@@ -12,30 +12,32 @@ import pandas as pd
 
 from ..atomic import write_json
 from ..config import Params
-from ..hparams import CONTROL, DEFAULT, DEFAULT_TASK
+from ..hparams import CONTROL, DEFAULT, DEFAULT_TASK, LINEAGES
 from ..paths import Paths
 from ..study import lineage_table, paired_differences, result_key, summarise
 from .study import task_metric, z_arm_method
 
 #: The dense control's method name in ``beyond.json`` (``<task>/dense-control/<init>/...``).
 CONTROL_METHOD = CONTROL.method
+#: The default lineage's offspring initialisation (``generation.init`` of params.yaml).
+DEFAULT_INIT = "inherit"
 #: The arms every other method of the study is compared with, seed by seed.
 BASELINES = ("magnitude/inherit", "random/inherit")
 
 
 def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
     """Merge every study task's results (and its Z arm's), and the default experiment's
-    lineages (unstructured: ``metrics.json``; structured: ``structured.json``; the dense
-    control: ``control.json``; the replicates with other seeds:
-    ``results/seeds/seed<k>/metrics.json``), into ``beyond.json``; writes its summary metric
+    lineages (unstructured: ``metrics.json``; the others of seed 0: ``structured.json``,
+    ``control.json``, ``newborn.json``; the other seeds and the small dense networks:
+    ``campaign.json``), into ``beyond.json``; writes its summary metric
     ``beyond_summary.json`` too."""
     if params.study is None:
         raise ValueError("params.yaml has no study section")
     studies = [paths.study(name) for name in params.study.tasks]
     studies += [paths.study(f"{name}-z-arm") for name in params.study.tasks]
-    replicates = [paths.replicate_metrics(seed)
-                  for seed in (params.replicate.seeds if params.replicate else [])]
-    lineages = [paths.structured_metrics, paths.control_metrics, *replicates]
+    lineages = [paths.lineage_metrics(lineage) for lineage in LINEAGES.values()
+                if lineage.folder is not None and getattr(params, lineage.section) is not None]
+    lineages.append(paths.campaign_metrics)
     for source in [*studies, paths.metrics, *lineages]:
         if not source.is_file():
             raise FileNotFoundError(f"{source}: results not found (run `dvc repro` and then "
@@ -102,9 +104,11 @@ def control_pairs(results: dict[str, dict[str, Any]], metric: str = "f_beta_adap
     """One row per seed and generation of the default lineage that has a dense control of its
     own: what :func:`control_comparison` averages."""
     table = lineage_table(results, task)
-    table["arm"] = table["method"].str.split("/").str[0]
-    darwin = table[table["arm"] == DEFAULT.method].set_index(["seed", "generation"])
-    control = table[table["arm"] == CONTROL_METHOD].set_index(["seed", "generation"])
+    # the default lineage is darwin with its init (inherit), not the newborn lineage
+    darwin = table[table["method"] == f"{DEFAULT.method}/{DEFAULT_INIT}"]
+    darwin = darwin.set_index(["seed", "generation"])
+    control = table[table["method"].str.split("/").str[0] == CONTROL_METHOD]
+    control = control.set_index(["seed", "generation"])
     rows = []
     for (seed, generation), row in darwin.iterrows():
         if (seed, generation) not in control.index:

@@ -1,6 +1,8 @@
-"""Stage ``lineage-metrics`` (``beyond/dvc.yaml``): the test-split scores of every generation
-of a lineage beside the default one (the structured lineage, the dense control), keyed as in
-``beyond.json``; :mod:`~evosynth.stages.replicate` scores its lineages with it too."""
+"""Stages ``lineage-metrics@<lineage>`` and ``campaign-metrics`` (``beyond/dvc.yaml``): the
+test-split scores of every generation of a lineage beside the default one (the structured
+lineage, the dense control, the newborn lineage), and of every network of the replicate seeds
+and of the small dense networks, keyed as in ``beyond.json``. These stages only evaluate: the
+stages that train read the train and validation splits alone."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from ..atomic import write_json
 from ..checkpoints import load_checkpoint, load_network
 from ..config import Params
 from ..data import SaliencySet
-from ..genetics import count_synapses
-from ..hparams import DEFAULT_TASK
+from ..genetics import Masks, count_synapses
+from ..hparams import DEFAULT_TASK, NEWBORN, REPLICATED, SMALL_DENSE
+from ..models import SaliencyNet
 from ..paths import Paths
 from ..study import result_key
 from ..training import evaluate
@@ -50,3 +53,48 @@ def lineage_scores(params: Params, section: str, method: str, paths: Paths = Pat
             "f_beta_adaptive": scores["f_beta_adaptive"], "f_beta_max": scores["f_beta_max"],
             "mae": scores["mae"]}
     return rows
+
+
+def campaign_metrics(params: Params, paths: Paths = Paths(), batch_size: int = 64,
+                     device: str = "auto") -> tuple[dict[str, dict[str, float]], list[str]]:
+    """The test-split scores of every network of the campaign that is not seed 0's lineage:
+    each replicate seed's default lineage, dense control and (``replicate.newborn_seeds``)
+    newborn lineage, and every small dense network (``small_dense``), keyed as in
+    ``beyond.json``; written to ``results/campaign.json``. The campaign lands stage by stage,
+    so a lineage or network not trained yet is left out and named in the list returned with
+    the scores (its claims stay untested)."""
+    rows: dict[str, dict[str, float]] = {}
+    missing: list[str] = []
+    replicate = params.replicate
+    for lineage in REPLICATED:
+        seeds = [] if replicate is None else \
+            replicate.newborn_seeds if lineage is NEWBORN else replicate.seeds
+        for seed in seeds:
+            seeded = params.seeded(seed, lineage.section)
+            try:
+                rows.update(lineage_scores(seeded, lineage.section, lineage.method,
+                                           paths.for_seed(seed), batch_size=batch_size,
+                                           device=device))
+            except FileNotFoundError as error:
+                missing.append(f"{lineage.name} seed {seed} ({error.filename or error})")
+    test = SaliencySet.load(paths.split("test")).tensors()
+    base = params.ancestor.model.to_config()
+    ancestor_synapses = Masks.ones_like(SaliencyNet(base)).count()
+    for seed in (params.small_dense.seeds if params.small_dense else []):
+        seeded = params.seeded(seed)
+        where = paths.for_run(seed).small_dense()
+        for name in params.small_dense.generations:
+            if not where.network(name).is_file():
+                missing.append(f"{SMALL_DENSE} seed {seed} {name}")
+                continue
+            state = load_checkpoint(where.network(name))
+            network = load_network(state, base)
+            synapses = state["masks"].count()
+            scores = evaluate(network, test, batch_size, device).summary()
+            rows[result_key(DEFAULT_TASK, f"{SMALL_DENSE}/newborn", seeded.ancestor.train.seed,
+                            int(name.removeprefix("gen")))] = {
+                "synapses": synapses, "reduction": ancestor_synapses / max(synapses, 1),
+                "f_beta_adaptive": scores["f_beta_adaptive"],
+                "f_beta_max": scores["f_beta_max"], "mae": scores["mae"]}
+    write_json(paths.campaign_metrics, dict(sorted(rows.items())))
+    return rows, missing

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The campaign of claims.yaml, stage by stage, most informative first: seed 0 (the default
+# pipeline, then its dense control, newborn lineage, small dense network at generation 4's
+# size and structured lineage), then seeds 1 and 2 (all arms), then seeds 3 and 4 (default
+# lineage and control), then the small dense networks at generations 1-3's sizes; after each
+# group, the scores and the merge. Each stage is its own `dvc repro --single-item`, so a run
+# stopped anywhere resumes where it stopped (a stage already up to date does nothing), and
+# every finished stage can be committed on its own (its outputs and dvc.lock entries).
+#
+#   bash scripts/campaign.sh            # everything still to run
+#   bash scripts/campaign.sh seed0      # one group: seed0 | seed1 | seed2 | seed3 | seed4 | sizes
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/dvc ] && export PATH="$PWD/.venv/bin:$PATH"
+B=beyond/dvc.yaml
+
+lineage() {  # lineage NAME SEED: the offspring stages of one lineage and seed
+  local name=$1 seed=$2 g
+  for g in 1 2 3 4; do
+    if [ "$seed" = 0 ]; then echo "$B:offspring@$name-gen$g"; else echo "$B:offspring@$name-seed$seed-gen$g"; fi
+  done
+}
+
+group() {
+  case $1 in
+    seed0) echo dvc.yaml; lineage control 0; lineage newborn 0; echo "$B:small-dense@seed0-gen4"
+           lineage structured 0
+           for l in control newborn structured; do echo "$B:lineage-metrics@$l"; done ;;
+    seed1|seed2) local k=${1#seed}
+           echo "$B:ancestor-seed@$k"; lineage default "$k"; lineage control "$k"
+           lineage newborn "$k"; echo "$B:small-dense@seed$k-gen4" ;;
+    seed3|seed4) local k=${1#seed}
+           echo "$B:ancestor-seed@$k"; lineage default "$k"; lineage control "$k" ;;
+    sizes) for k in 0 1 2; do for g in 1 2 3; do echo "$B:small-dense@seed$k-gen$g"; done; done ;;
+    *) echo "unknown group $1 (seed0..seed4, sizes)" >&2; exit 2 ;;
+  esac
+}
+
+groups=("$@"); [ ${#groups[@]} -gt 0 ] || groups=(seed0 seed1 seed2 seed3 seed4 sizes)
+for name in "${groups[@]}"; do
+  for stage in $(group "$name"); do
+    echo "== $(date -u +%H:%M:%S) $stage"
+    if [ "$stage" = dvc.yaml ]; then dvc repro; else dvc repro --single-item "$stage"; fi
+  done
+  if [ -d models/seeds ] && [ -d models/small-dense ]; then
+    dvc repro --single-item "$B:campaign-metrics"
+  fi
+done
+echo "== $(date -u +%H:%M:%S) done: python -m evosynth verdict --table results/verdict.md after dvc repro $B:beyond"

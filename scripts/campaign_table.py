@@ -1,0 +1,82 @@
+"""The tables of beyond/dvc.yaml's `vars:` that say which networks the campaign trains, from
+params.yaml: one `offspring` entry per generation of every lineage beside the default
+pipeline's (the structured lineage, the dense control and the newborn lineage of seed 0, and
+the default lineage, dense control and newborn lineage of every replicate seed), each with its
+seed, its folder under models/ and its parent's; one `small` entry per small dense network.
+
+    python scripts/campaign_table.py          # print the tables (YAML) to paste into vars:
+
+tests/test_beyond_dvc.py checks that beyond/dvc.yaml holds exactly these tables, for
+params.yaml and for the smoke profile alike.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from evosynth.hparams import CONTROL, DEFAULT, LINEAGES, NEWBORN  # noqa: E402
+from evosynth.paths import Paths  # noqa: E402
+
+MODELS = Paths().model_dir("gen0").parent
+
+
+def _folder(paths: Paths, generation: str) -> str:
+    return paths.model_dir(generation).relative_to(MODELS).as_posix()
+
+
+def _lineage_seeds(params: dict, lineage) -> list[int]:
+    """The seeds of ``lineage`` beside seed 0 that the campaign trains."""
+    replicate = params.get("replicate") or {}
+    if lineage is NEWBORN:
+        return list(replicate.get("newborn_seeds", []))
+    return list(replicate.get("seeds", [])) if lineage in (DEFAULT, CONTROL) else []
+
+
+def offspring_table(params: dict) -> dict[str, dict]:
+    """``{stage key: {section, gen, seed, dir, parent}}`` for every generation trained by
+    beyond/dvc.yaml's ``offspring`` stages (``dir``, ``parent``: folders under models/)."""
+    table = {}
+    runs = [(lineage, 0) for lineage in LINEAGES.values()
+            if lineage.folder is not None and lineage.section in params]
+    runs += [(lineage, seed) for lineage in LINEAGES.values() if lineage.section in params
+             for seed in _lineage_seeds(params, lineage)]
+    for lineage, seed in runs:
+        where = Paths().for_run(seed).for_lineage(lineage.section)
+        parent = "gen0"
+        for gen in params[lineage.section]["lineage"]:
+            key = f"{lineage.name}-{gen}" if seed == 0 else f"{lineage.name}-seed{seed}-{gen}"
+            table[key] = {"section": lineage.section, "gen": gen, "seed": seed,
+                          "dir": _folder(where, gen).rsplit("/", 1)[0],
+                          "parent": _folder(where, parent)}
+            parent = gen
+    return table
+
+
+def small_table(params: dict) -> dict[str, dict]:
+    """``{stage key: {seed, gen, dir, size}}`` for every small dense network (``size``: the
+    results folder of the default lineage's generation whose synapse count it takes)."""
+    section = params.get("small_dense") or {}
+    table = {}
+    for seed in section.get("seeds", []):
+        run = Paths().for_run(seed)
+        for gen in section.get("generations", []):
+            table[f"seed{seed}-{gen}"] = {
+                "seed": seed, "gen": gen,
+                "dir": _folder(run.small_dense(), gen).rsplit("/", 1)[0],
+                "size": run.result_dir(gen).as_posix()}
+    return table
+
+
+def main() -> None:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    print(yaml.safe_dump({"offspring": offspring_table(params), "small": small_table(params)},
+                         sort_keys=False, default_flow_style=None, width=100))
+
+
+if __name__ == "__main__":
+    main()
