@@ -59,7 +59,7 @@ def offspring_table(params: dict) -> dict[str, dict]:
 
 def small_table(params: dict) -> dict[str, dict]:
     """``{stage key: {seed, gen, dir, size}}`` for every small dense network (``size``: the
-    results folder of the default lineage's generation whose synapse count it takes)."""
+    models folder of the default lineage's generation whose synapse count it takes)."""
     section = params.get("small_dense") or {}
     table = {}
     for seed in section.get("seeds", []):
@@ -68,7 +68,7 @@ def small_table(params: dict) -> dict[str, dict]:
             table[f"seed{seed}-{gen}"] = {
                 "seed": seed, "gen": gen,
                 "dir": _folder(run.small_dense(), gen).rsplit("/", 1)[0],
-                "size": run.result_dir(gen).as_posix()}
+                "size": run.model_dir(gen).as_posix()}
     return table
 
 

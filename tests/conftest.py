@@ -69,9 +69,10 @@ def smoke(tmp_path_factory):
     shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
     # the committed F(E) sweep (dvc experiments, not a stage) that the book's chapter shows
     shutil.copytree(ROOT / "results" / "sweep", work / "results" / "sweep")
-    # the committed run's reproduction check and metrics diff (made by hand after a run,
-    # python -m evosynth verify / dvc metrics diff), which the Reproducibility page includes
-    for name in ("reproduction.md", "reproduction_metrics_diff.md"):
+    # the committed run's reproduction check, metrics diff and verdict (made by hand after a
+    # run: python -m evosynth verify / dvc metrics diff / python -m evosynth verdict), which
+    # the Reproducibility page and the Overview include
+    for name in ("reproduction.md", "reproduction_metrics_diff.md", "verdict.md"):
         shutil.copy(ROOT / "results" / name, work / "results" / name)
     run([BIN / "dvc", "init", "--no-scm", "-q"], work)
     run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)

@@ -71,12 +71,13 @@ def wait_for(path: Path, text: str, process: subprocess.Popen, timeout: float) -
 
 def copy_project(work: Path, names=PIPELINE) -> Path:
     """Copy what the default pipeline needs (``names``, then ``data/raw``) into ``work``,
-    without build outputs and the executed notebooks."""
+    without build outputs, the executed notebooks and the committed run's locks (a run in
+    ``work`` writes its own)."""
     for name in names:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
-                "experiment", "_build", "__pycache__", "*.egg-info"))
+                "experiment", "_build", "__pycache__", "*.egg-info", "dvc.lock"))
         else:
             shutil.copy(source, work / name)
     shutil.copytree(RAW, work / "data" / "raw")

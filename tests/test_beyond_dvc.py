@@ -83,7 +83,7 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
         stage = stages[f"small-dense@{key}"]
         where = paths.for_run(item["seed"]).small_dense()
         assert stage["cmd"] == f"python -m evosynth small-dense --seed {item['seed']} {item['gen']}"
-        assert paths.for_run(item["seed"]).result_dir(item["gen"]).as_posix() in stage["deps"]
+        assert paths.for_run(item["seed"]).model_dir(item["gen"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [where.model_dir(item["gen"]).as_posix(),
                                          where.result_dir(item["gen"]).as_posix()]
     for seed in yaml.safe_load((ROOT / "params.yaml").read_text())["replicate"]["seeds"]:

@@ -7,9 +7,9 @@ Only the train and validation splits are read."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
+from ..checkpoints import load_checkpoint
 from ..config import Params, ParamsError
 from ..data import SaliencySet
 from ..genetics import Masks
@@ -72,12 +72,12 @@ def small_dense(params: Params, seed: int, generation: str, paths: Paths = Paths
                           f"({', '.join(section.generations)})")
     seeded = params.seeded(seed)
     run = paths.for_run(seed)
-    source = run.summary(generation)
+    source = run.network(generation)
     if not source.is_file():
         raise FileNotFoundError(f"{source}: the small dense network takes its size from "
                                 f"generation {generation} of seed {seed}'s default lineage; "
                                 "train that first")
-    target = int(json.loads(source.read_text())["synapses"])
+    target = int(load_checkpoint(source)["masks"].count())
     config, factor = narrowed(seeded.ancestor.model.to_config(), target)
     a = seeded.ancestor
     train = a.train.model_copy(update={"epochs": total_epochs(seeded, generation)})
