@@ -10,6 +10,8 @@ companion's BibTeX generated from CITATION.cff.
   ``dvc exp show --json`` file as content) for queued DVC experiments; ```{run} campaign```
   renders a table of every lineage and seed whose records are committed, with its machine
   kind and precision.
+* ```{cite-run}``` renders the version and commit of the run the book shows, and the book's
+  address, from ``CITATION.cff`` (a release names its run: :mod:`evosynth.release`).
 * ```{citation-bibtex}``` renders the BibTeX of ``CITATION.cff`` (the companion, then the
   references it lists), so the file GitHub's "Cite this repository" button reads is the only
   source.
@@ -75,6 +77,18 @@ class RunDirective(SphinxDirective):
         return self.parse_text_to_nodes(artifact.run_statement(machines))
 
 
+class CiteRunDirective(SphinxDirective):
+    """```{cite-run}```: the version and commit of the run this book shows (CITATION.cff)."""
+
+    def run(self) -> list[nodes.Node]:
+        path = _root(self.env) / "CITATION.cff"
+        self.env.note_dependency(str(path))
+        try:
+            return self.parse_text_to_nodes(citation.run_citation(path))
+        except (FileNotFoundError, ValueError) as error:
+            raise self.error(f"cite-run: {error}") from error
+
+
 class CitationBibtexDirective(SphinxDirective):
     """```{citation-bibtex}```: the BibTeX entries of CITATION.cff."""
 
@@ -100,5 +114,6 @@ def _check_one_run(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict:
     app.add_directive("run", RunDirective)
     app.add_directive("citation-bibtex", CitationBibtexDirective)
+    app.add_directive("cite-run", CiteRunDirective)
     app.connect("builder-inited", _check_one_run)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -29,7 +29,8 @@ from typing import Any
 
 import yaml
 
-__all__ = ["bibtex", "load_citation", "reference_bibtex", "reference_key", "software_bibtex"]
+__all__ = ["bibtex", "load_citation", "reference_bibtex", "reference_key", "run_citation",
+           "software_bibtex"]
 
 #: CFF reference types and the BibTeX entry types they become (anything else: ``misc``).
 ENTRY_TYPES = {
@@ -157,3 +158,18 @@ def bibtex(path: str | Path = "CITATION.cff") -> str:
         seen.add(key)
         entries.append(reference_bibtex(ref, key))
     return "\n".join(entries)
+
+
+def run_citation(path: str | Path = "CITATION.cff") -> str:
+    """One Markdown sentence naming the run a release cites: its version, the commit that
+    completed it (linked), its date and the book's address, all from ``CITATION.cff``."""
+    cff = load_citation(path)
+    missing = [key for key in ("version", "commit", "date-released", "url") if not cff.get(key)]
+    if missing:
+        raise ValueError(f"{path}: no {', '.join(missing)} (a release names its run)")
+    commit = str(cff["commit"])
+    link = f"{cff['repository-code']}/commit/{commit}" if cff.get("repository-code") else None
+    shown = f"[`{commit[:12]}`]({link})" if link else f"`{commit[:12]}`"
+    return (f"**Cite this run:** evosynth {cff['version']}, the run of both pipelines "
+            f"completed by commit {shown}, released {_date(cff['date-released'])} "
+            f"(`CITATION.cff`); the book: <{cff['url']}>.")
