@@ -1,0 +1,57 @@
+"""Fill the README's generated sections from the committed run (tests/test_readme.py checks
+them): the verdict table (results/verdict.md), the training minutes of the default run (the
+records' train_seconds) and the cite-this-run sentence (CITATION.cff).
+
+    python scripts/readme_sections.py          # rewrite README.md in place
+    python scripts/readme_sections.py --check  # exit 1 when a section is out of date
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from evosynth.atomic import atomic_write  # noqa: E402
+from evosynth.citation import run_citation  # noqa: E402
+
+
+def training_minutes(root: Path = ROOT) -> str:
+    """The default run's training time (gen0..gen4 ``train_seconds``), in minutes, 1 decimal."""
+    seconds = sum(json.loads(path.read_text())["train_seconds"]
+                  for path in sorted((root / "results").glob("gen[0-9]/summary.json")))
+    return f"{seconds / 60:.1f}"
+
+
+def sections(root: Path = ROOT) -> dict[str, str]:
+    return {"verdict": "\n" + (root / "results" / "verdict.md").read_text().strip() + "\n",
+            "training-minutes": training_minutes(root),
+            "cite-run": "\n" + run_citation(root / "CITATION.cff") + "\n"}
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        pattern = re.compile(rf"(<!-- {name} -->)(.*?)(<!-- /{name} -->)", re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"README.md: no <!-- {name} --> ... <!-- /{name} --> section")
+        text = pattern.sub(lambda m: m.group(1) + value + m.group(3), text)
+    return text
+
+
+def main() -> int:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    filled = fill(text, sections())
+    if "--check" in sys.argv[1:]:
+        if filled != text:
+            print("README.md: generated sections out of date: python scripts/readme_sections.py")
+            return 1
+        return 0
+    atomic_write(readme, lambda path: path.write_text(filled))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The README is short, its generated sections are those of the committed run, and every number
+it types is checked here against the records (a new typed number fails until it is checked)."""
+
+import json
+import re
+import runpy
+
+from evosynth.config import load_params
+
+from support import ROOT
+
+README = (ROOT / "README.md").read_text()
+SECTIONS = runpy.run_path(str(ROOT / "scripts" / "readme_sections.py"), run_name="readme")
+GENERATED = re.compile(r"<!-- ([a-z-]+) -->.*?<!-- /\1 -->", re.S)
+
+
+def typed_text() -> str:
+    """The README without its generated sections and code blocks."""
+    return re.sub(r"```.*?```", "", GENERATED.sub("", README), flags=re.S)
+
+
+def test_short():
+    assert len(README.encode()) <= 10_240
+
+
+def test_generated_sections_are_the_committed_run():
+    assert SECTIONS["fill"](README, SECTIONS["sections"]()) == README, \
+        "python scripts/readme_sections.py"
+
+
+def test_refers_to_nothing_outside_the_repository():
+    assert "../" not in typed_text() and "/work/" not in README
+
+
+def test_every_typed_number_is_checked():
+    params = load_params(ROOT / "params.yaml")
+    machine = json.loads((ROOT / "results" / "gen0" / "summary.json").read_text())["machine"]
+    training = float(SECTIONS["training_minutes"]())
+    main_job = 22.1   # `dvc repro`'s wall time, measured on the machine of the records
+    assert training <= main_job <= training + 3, (training, main_job)
+    assert machine["cpu_bf16"] == "amx" and machine["cpu_cores"] == 2
+    checked = {
+        "48": "the paper's ~48-fold decrease", "603": "pages", "613": "pages", "2018": "year",
+        "10.1007/s11063-017-9733-0": "the paper's DOI", "11063": "DOI", "017": "DOI",
+        "9733": "DOI", "0": "DOI", "3.11": "Python", "22.1": "main job, above",
+        str(params.ancestor.train.epochs): "ancestor.train.epochs",
+        str(machine["cpu_cores"]): "the records' machine",
+        "0.7": "the code example's factor", "10.1007": "DOI", "256": "SHA-256",
+    }
+    assert params.ancestor.train.epochs == 96
+    words = re.findall(r"(?<![\w.])\d+(?:\.\d+)*(?![\w])", typed_text().replace("·", " "))
+    unchecked = sorted(set(words) - set(checked) - {"1"})
+    assert unchecked == [], f"numbers typed in README.md that no test checks: {unchecked}"
