@@ -110,7 +110,7 @@ def software_bibtex(cff: dict[str, Any], key: str = "evosynth") -> str:
         ("date", released),
         ("year", released[:4] if released else None),
         ("doi", cff.get("doi")),
-        ("url", cff.get("repository-code") or cff.get("url")),
+        ("url", cff.get("url") or cff.get("repository-code")),   # as cffconvert chooses
         ("license", license_),
     ])
 
