@@ -37,13 +37,15 @@ def test_lock_outputs_reads_both_locks_with_paths_from_the_root(tmp_path):
     (tmp_path / "dvc.lock").write_text(
         "schema: '2.0'\nstages:\n  ancestor:\n    outs:\n    - path: models/gen0\n"
         "      md5: abc.dir\n      size: 3\n")
+    (tmp_path / "beyond" / "dvc.yaml").write_text(   # its paths are relative to the wdir
+        "stages:\n  small:\n    foreach: [a]\n    do:\n      wdir: ..\n      cmd: x\n")
     (tmp_path / "beyond" / "dvc.lock").write_text(
-        "schema: '2.0'\nstages:\n  small:\n    outs:\n    - path: ../models/small\n"
+        "schema: '2.0'\nstages:\n  small@a:\n    outs:\n    - path: models/small\n"
         "      md5: def.dir\n      size: 4\n")
     assert lock_outputs(tmp_path) == [
         {"lock": "dvc.lock", "stage": "ancestor", "path": "models/gen0", "md5": "abc.dir",
          "size": 3},
-        {"lock": "beyond/dvc.lock", "stage": "small", "path": "models/small", "md5": "def.dir",
+        {"lock": "beyond/dvc.lock", "stage": "small@a", "path": "models/small", "md5": "def.dir",
          "size": 4}]
     (tmp_path / "beyond" / "dvc.lock").unlink()
     with pytest.raises(ArchiveError, match=r"beyond/dvc.lock not found"):

@@ -76,8 +76,12 @@ def lock_outputs(root: str | os.PathLike[str] = ".") -> list[dict[str, Any]]:
         if not path.is_file():
             raise ArchiveError(f"{lock} not found in {root}: run the pipeline (dvc repro) first")
         stages = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("stages", {})
-        wdir = Path(lock).parent
+        pipeline = path.with_name("dvc.yaml")   # a lock's paths are relative to each stage's wdir
+        defined = (yaml.safe_load(pipeline.read_text(encoding="utf-8")) or {}).get("stages", {}) \
+            if pipeline.is_file() else {}
         for stage, entry in stages.items():
+            definition = defined.get(stage.split("@")[0]) or {}
+            wdir = Path(lock).parent / (definition.get("do", definition).get("wdir") or ".")
             for out in entry.get("outs", []):
                 outputs.append({"lock": lock, "stage": stage,
                                 "path": os.path.normpath(wdir / out["path"]),
