@@ -5,7 +5,7 @@
                                             # in dvc.yaml and beyond/dvc.yaml from the closure
 
 tests/test_stage_deps.py checks that the deps are exactly the closure, and that the committed
-table (results/stage_closure.md) is this script's output.
+table (benchmarks/results/stage_closure.md) is this script's output.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support import ROOT, SRC, pipeline_stages, src_deps, stage_code  # noqa: E402
 
-TABLE = ROOT / "results" / "stage_closure.md"
+TABLE = ROOT / "benchmarks" / "results" / "stage_closure.md"
 
 
 def closures() -> dict[str, set[str]]:
