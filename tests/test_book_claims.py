@@ -189,6 +189,21 @@ def test_the_offspring_lose_against_equal_training():
     assert (pairs["minus_control"] < 0).all(), pairs
 
 
+def test_the_small_dense_network_beats_the_offspring_at_every_generation_and_seed():
+    """discussion.md, 'Against a small network trained from scratch': the evolved offspring
+    minus the small dense network of its size is below zero at every generation on every seed
+    committed, and the gap widens with every generation on every seed."""
+    results = _results()
+    evolved, small = "saliency-default/darwin/inherit", "saliency-default/small-dense/newborn"
+    seeds = sorted({key.split("/")[3] for key in results if key.startswith(small + "/")})
+    assert len(seeds) >= 3, seeds
+    for seed in seeds:
+        gaps = [results[f"{evolved}/{seed}/gen{g}"]["f_beta_adaptive"]
+                - results[f"{small}/{seed}/gen{g}"]["f_beta_adaptive"] for g in GENERATIONS]
+        assert all(gap < 0 for gap in gaps), (seed, gaps)
+        assert all(later < earlier for earlier, later in zip(gaps, gaps[1:])), (seed, gaps)
+
+
 def test_darwin_trails_magnitude_on_the_resnet_by_about_one_deviation_or_less():
     """beyond.md: 'on the ResNet by about one standard deviation or less' (generations 1-3)."""
     diffs = _differences("fashion-resnet", "darwin/inherit", "magnitude/inherit")
