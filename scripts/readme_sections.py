@@ -1,7 +1,8 @@
 """Fill the README's generated sections from the committed run (tests/test_readme.py checks
 them): the verdict table (results/verdict.md), the main job's and the training minutes of the
-default run (benchmarks/results/stage_times.json, the records' train_seconds) and the
-cite-this-run sentence (CITATION.cff).
+default run (benchmarks/results/stage_times.json, the records' train_seconds), the `dvc repro`
+minutes of its rerun on another machine kind (benchmarks/results/rerun/stage_times.json), that
+rerun's verdicts (results/reproduction.json) and the cite-this-run sentence (CITATION.cff).
 
     python scripts/readme_sections.py          # rewrite README.md in place
     python scripts/readme_sections.py --check  # exit 1 when a section is out of date
@@ -9,6 +10,7 @@ cite-this-run sentence (CITATION.cff).
 
 import json
 import re
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -26,15 +28,31 @@ def training_minutes(root: Path = ROOT) -> str:
     return f"{seconds / 60:.1f}"
 
 
-def main_job_minutes(root: Path = ROOT) -> str:
+def main_job_minutes(root: Path = ROOT, times_file: str = "stage_times.json") -> str:
     """The committed default run's `dvc repro`: the sum of its stages' papermill times."""
-    times = json.loads((root / "benchmarks" / "results" / "stage_times.json").read_text())
+    times = json.loads((root / "benchmarks" / "results" / times_file).read_text())
     return f"{times['total_seconds'] / 60:.1f}"
 
 
+def rerun_minutes(root: Path = ROOT) -> str:
+    """The same `dvc repro --force`, rerun from a fresh clone on another machine kind."""
+    return main_job_minutes(root, "rerun/stage_times.json")
+
+
+def rerun_verdicts(root: Path = ROOT) -> str:
+    """The reproduction check of that rerun, counted by verdict ("5 of 5 generations within
+    tolerance")."""
+    rows = json.loads((root / "results" / "reproduction.json").read_text())["rows"]
+    counts = Counter(row["verdict"] for row in rows)
+    return ", ".join(f"{n} of {len(rows)} generations {verdict}"
+                     for verdict, n in sorted(counts.items()))
+
+
 def sections(root: Path = ROOT) -> dict[str, str]:
-    return {"main-job-minutes": main_job_minutes(root), "verdict": "\n" + (root / "results" / "verdict.md").read_text().strip() + "\n",
-            "training-minutes": training_minutes(root),
+    return {"main-job-minutes": main_job_minutes(root),
+            "verdict": "\n" + (root / "results" / "verdict.md").read_text().strip() + "\n",
+            "training-minutes": training_minutes(root), "rerun-minutes": rerun_minutes(root),
+            "rerun-verdicts": rerun_verdicts(root),
             "cite-run": "\n" + run_citation(root / "CITATION.cff") + "\n"}
 
 

@@ -41,6 +41,9 @@ def test_every_typed_number_is_checked():
     times = json.loads((ROOT / "benchmarks" / "results" / "stage_times.json").read_text())
     assert times["machine"]["cpu_bf16"] == machine["cpu_bf16"] == "amx"   # "Intel Xeon with AMX"
     assert machine["cpu_cores"] == 2 and "Intel" in machine["cpu"]
+    rerun = json.loads((ROOT / "benchmarks" / "results" / "rerun" / "stage_times.json").read_text())
+    assert "AMD EPYC" in rerun["machine"]["cpu"] and rerun["machine"]["cpu_cores"] == 2   # "AMD EPYC"
+    assert rerun["machine"]["cpu_bf16"] != "amx"
     checked = {
         "48": "the paper's ~48-fold decrease", "603": "pages", "613": "pages", "2018": "year",
         "10.1007/s11063-017-9733-0": "the paper's DOI", "11063": "DOI", "017": "DOI",
