@@ -30,4 +30,4 @@ COMMAND = Command(
      arg("--no-book", action="store_true", help="archive without the built book"),
      arg("--tar", action="store_true", help="also pack the folder as DEST.tar")),
     params=False, group=2, order=6,
-    epilog="example: python -m evosynth archive ../evosynth-1.0.0 --tar")
+    epilog="example: python -m evosynth archive ../evosynth-1.0.1 --tar")
