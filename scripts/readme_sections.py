@@ -10,8 +10,8 @@ rerun's verdicts (results/reproduction.json) and the cite-this-run sentence (CIT
 
 import json
 import re
-from collections import Counter
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
