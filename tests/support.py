@@ -183,12 +183,13 @@ def noise_set(n=16, size=32) -> TensorDataset:
                          (torch.rand(n, 1, size, size, generator=g) > 0.6).float())
 
 
-def train_tiny(**kwargs):
-    """The ``tiny`` network trained for 2 epochs on :func:`noise_set`: (network, result)."""
+def train_tiny(precision: str = "fp32", **kwargs):
+    """The ``tiny`` network trained for 2 epochs on :func:`noise_set` in ``precision``:
+    (network, result)."""
     torch.manual_seed(0)
     net = build_model("tiny")
-    result = train(net, noise_set(), TrainConfig(epochs=2, batch_size=8), progress=False,
-                   **kwargs)
+    result = train(net, noise_set(), TrainConfig(epochs=2, batch_size=8, precision=precision),
+                   progress=False, **kwargs)
     return net, result
 
 

@@ -100,3 +100,21 @@ def test_the_z_arm_is_darwin_with_the_other_normaliser_from_the_same_ancestors(t
     key = "saliency/darwin{}/inherit/seed0/gen{}"
     assert same(arm[key.format("-global", 0)]) == same(darwin[key.format("", 0)])  # one ancestor
     assert same(arm[key.format("-global", 1)]) != same(darwin[key.format("", 1)])  # another Z
+
+
+@pytest.mark.parametrize("kind,ran", [("none", "fp32"), ("amx", "bf16")])
+def test_a_stage_with_auto_precision_trains_as_the_cpu_allows_and_records_it(
+        tmp_path, monkeypatch, kind, ran):
+    """``precision: auto`` on a CPU without native bf16 (the detected kind forced) trains in
+    fp32; the record names both the kind and the precision that ran."""
+    monkeypatch.setenv("EVOSYNTH_CPU_BF16", kind)
+    data = tiny_params()
+    data["ancestor"]["train"]["precision"] = "auto"
+    params = parse_params(data)
+    paths = Paths(tmp_path)
+    prepare(params, paths)
+    ancestor(params, paths, progress=False)
+    record = json.loads(paths.summary("gen0").read_text())
+    assert record["train"]["precision"] == "auto" and record["precision"] == ran
+    assert record["machine"]["cpu_bf16"] == kind
+    assert record["machine"]["cpu_bf16_forced_by"] == "EVOSYNTH_CPU_BF16"

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from evosynth import TrainConfig, build_model, select_device, train
-from evosynth.training import evaluate
+from evosynth.training import CPU_BF16_ENV, cpu_bf16, evaluate, resolve_precision
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from support import noise_set, train_tiny
@@ -95,3 +95,33 @@ def test_adam_steps_with_the_fused_kernel_on_cpu(optimizer, fused):
     finally:
         handle.remove()
     assert seen and {f for _, f in seen} == {fused}
+
+
+@pytest.mark.parametrize("kind,expected", [("none", "fp32"), ("avx512_bf16", "bf16"),
+                                           ("amx", "bf16")])
+def test_auto_precision_follows_the_cpus_bf16_kind(monkeypatch, kind, expected):
+    monkeypatch.setenv(CPU_BF16_ENV, kind)
+    assert cpu_bf16() == kind
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu) == expected
+    assert resolve_precision("fp32", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+    assert resolve_precision("auto", torch.device("mps")) == "fp32"
+
+
+def test_auto_on_a_cpu_without_bf16_trains_exactly_as_fp32(monkeypatch):
+    monkeypatch.setenv(CPU_BF16_ENV, "none")
+    fp32, plain = train_tiny()
+    auto, result = train_tiny(precision="auto")
+    assert result.precision == "fp32" and plain.precision == "fp32"
+    assert all(torch.equal(a, b) for a, b in zip(fp32.parameters(), auto.parameters()))
+    monkeypatch.setenv(CPU_BF16_ENV, "amx")
+    bf16, result = train_tiny(precision="auto")
+    assert result.precision == "bf16"
+    assert any(not torch.equal(a, b) for a, b in zip(fp32.parameters(), bf16.parameters()))
+
+
+def test_a_forced_bf16_kind_must_be_a_known_one(monkeypatch):
+    monkeypatch.setenv(CPU_BF16_ENV, "avx2")
+    with pytest.raises(ValueError, match=r"\$EVOSYNTH_CPU_BF16 must be one of amx, "
+                                         r"avx512_bf16, none, got 'avx2'"):
+        cpu_bf16()

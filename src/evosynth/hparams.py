@@ -23,7 +23,7 @@ from typing import Any
 #: Optimizers, learning-rate schedules and forward-pass precisions (:mod:`evosynth.training`).
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")
 #: How an offspring's weights start (:data:`evosynth.genetics.offspring.INIT_MODES`).
 INITS = ("newborn", "inherit", "rewind")
 #: How Z of P(s|w) is chosen: the largest strength of each layer, or of the whole network.
@@ -270,9 +270,11 @@ class TrainConfig:
         seed: seeds initialisation-independent randomness (data order).
         device: ``auto`` (CUDA, then MPS, then CPU), or a torch device string.
         rewind_steps: for the ``rewind`` init mode, the step after which the weights are kept.
-        precision: ``fp32``, or ``bf16``: the forward pass under ``torch.autocast`` in
+        precision: ``fp32``, ``bf16``: the forward pass under ``torch.autocast`` in
             bfloat16 (CPU and CUDA), the loss, the weights, the optimizer and every metric in
-            fp32.
+            fp32; or ``auto``: ``bf16`` where the device does bf16 natively (a CUDA GPU with
+            bf16, a CPU with AMX or AVX-512 BF16), ``fp32`` elsewhere
+            (:func:`evosynth.training.resolve_precision`; the record says which ran).
     """
 
     epochs: int = 5

@@ -98,7 +98,7 @@ class Generation:
 
     ``summary`` holds, for every lineage, ``seed``, ``epochs``, ``synapses``,
     ``synapses_total``, ``parameters``, ``losses``, ``history`` (per-epoch records),
-    ``device``, ``train_seconds`` and ``val`` (validation scores; empty without a validator);
+    ``device``, ``precision`` (the one that ran: ``auto`` resolved), ``train_seconds`` and ``val`` (validation scores; empty without a validator);
     an offspring adds its recipe (``mode``, ``population``, ``selection``, ``init``,
     ``normalization``), ``factor`` (F(E)), ``expected_synapses`` (or, structured,
     ``expected_clusters``, ``parent_clusters``, ``clusters``, ``channels``),
@@ -255,7 +255,7 @@ def make_ancestor(build: Callable[[], nn.Module], train_set: Dataset, config: Tr
                "synapses": masks.count(),
                "synapses_total": masks.total(), "parameters": count_parameters(network),
                "losses": result.losses, "history": result.history, "device": result.device,
-               "train_seconds": round(seconds, 1), "val": val,
+               "precision": result.precision, "train_seconds": round(seconds, 1), "val": val,
                "rewind_saved": result.rewind_state is not None}
     return Generation(network, masks, summary, rewind_state=result.rewind_state)
 
@@ -306,6 +306,7 @@ def make_generation(parent: nn.Module, parent_masks: Masks, recipe: Recipe, trai
                        "synapses": masks.count(), "synapses_total": masks.total(),
                        "parameters": count_parameters(network), "losses": result.losses,
                        "history": result.history, "device": result.device,
+                       "precision": result.precision,
                        "train_seconds": round(seconds, 1), "val": val, "selected": index}
             best = Generation(network, masks, summary, probabilities)
     assert best is not None

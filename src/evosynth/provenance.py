@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .training import CPU_BF16_ENV, cpu_bf16
+
 #: The complete environment lock (every installed package at an exact version, with hashes).
 LOCK_FILE = "requirements.lock"
 
@@ -78,19 +80,6 @@ def run_commit() -> str:
     return commit if os.getcwd() == cwd else code_commit()
 
 
-def cpu_bf16() -> str:
-    """How this CPU does bf16 matrix products: ``amx`` (Intel AMX tiles), ``avx512_bf16``
-    (AVX-512 BF16 instructions, e.g. AMD Zen 4) or ``none``. Machines that differ here round
-    bf16 training differently, so runs are compared bit for bit only within one kind."""
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:
-        return "unknown"
-    if "amx_bf16" in flags:
-        return "amx"
-    return "avx512_bf16" if "avx512_bf16" in flags else "none"
-
-
 def describe_kind(machine: dict) -> str:
     """A machine's kind: its CPU and how it does bf16 (``cpu_bf16``; ``?`` in a record made
     before the field existed)."""
@@ -110,6 +99,7 @@ def machine_summary() -> dict[str, str | int]:
         "cpu": _cpu_name(),
         "cpu_capability": cpu_capability(),
         "cpu_bf16": cpu_bf16(),
+        **({"cpu_bf16_forced_by": CPU_BF16_ENV} if os.environ.get(CPU_BF16_ENV) else {}),
         "cpu_cores": int(cores or 1),
         "torch_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",

@@ -14,7 +14,9 @@ cuBLAS may pick non-deterministic kernels, and :func:`train` does not call
 from __future__ import annotations
 
 import contextlib
+import os
 import time
+from pathlib import Path
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -30,9 +32,55 @@ from .metrics import SaliencyMetrics, SaliencyScores
 
 
 
+#: Set to ``amx``, ``avx512_bf16`` or ``none`` to override what :func:`cpu_bf16` detects (to
+#: test the fp32 path of ``precision: auto`` on a CPU that has bf16, or the reverse).
+CPU_BF16_ENV = "EVOSYNTH_CPU_BF16"
+CPU_BF16_KINDS = ("amx", "avx512_bf16", "none")
+
+
+def cpu_bf16() -> str:
+    """How this CPU does bf16 matrix products: ``amx`` (Intel AMX tiles), ``avx512_bf16``
+    (AVX-512 BF16 instructions, e.g. AMD Zen 4), ``none`` (emulated: on an AVX2-only CPU a
+    bf16 step took 13x as long as an fp32 one) or ``unknown``; ``$EVOSYNTH_CPU_BF16``
+    overrides the detection. Machines that differ here round bf16 training differently, so
+    runs are compared bit for bit only within one kind."""
+    forced = os.environ.get(CPU_BF16_ENV)
+    if forced:
+        if forced not in CPU_BF16_KINDS:
+            raise ValueError(f"${CPU_BF16_ENV} must be one of {', '.join(CPU_BF16_KINDS)}, "
+                             f"got {forced!r}")
+        return forced
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return "unknown"
+    if "amx_bf16" in flags:
+        return "amx"
+    return "avx512_bf16" if "avx512_bf16" in flags else "none"
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bf16 matrix products in hardware: a CUDA GPU that supports
+    bf16, a CPU with AMX or AVX-512 BF16 (:func:`cpu_bf16`). MPS and other devices: no."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return cpu_bf16() in ("amx", "avx512_bf16")
+    return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """The precision a run uses: ``precision`` itself, or for ``auto`` ``bf16`` where
+    :func:`native_bf16` and ``fp32`` elsewhere."""
+    if precision == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    return precision
+
+
 def autocast(device: torch.device, precision: str):
-    """The forward pass's precision: nothing for ``fp32``, bfloat16 autocast for ``bf16``."""
-    if precision == "fp32":
+    """The forward pass's precision: nothing for ``fp32``, bfloat16 autocast for ``bf16``
+    (``auto`` as :func:`resolve_precision` resolves it)."""
+    if resolve_precision(precision, device) == "fp32":
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
@@ -66,6 +114,7 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)   # mean loss per epoch
     rewind_state: dict[str, torch.Tensor] | None = None
     device: str = "cpu"
+    precision: str = "fp32"                               # the one that ran (never ``auto``)
     history: list[dict[str, float]] = field(default_factory=list)
 
 #: Called after every epoch with that epoch's record (see :class:`TrainResult`), e.g. to log
@@ -144,7 +193,8 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
                         num_workers=0, drop_last=len(dataset) > config.batch_size)
     optimizer = _optimizer(model, config, device)
     scheduler = _schedule(optimizer, config, config.epochs * len(loader))
-    result = TrainResult(device=str(device))
+    precision = resolve_precision(config.precision, device)
+    result = TrainResult(device=str(device), precision=precision)
     clock = PhaseClock(phases)
     step = 0
     model.train()
@@ -158,7 +208,7 @@ def train(model: nn.Module, dataset: Dataset, config: TrainConfig,
                 images, targets = images.to(device), targets.to(device)
                 clock.lap("data")
                 optimizer.zero_grad(set_to_none=True)
-                with autocast(device, config.precision):
+                with autocast(device, precision):
                     outputs = model(images)
                 loss = loss_fn(outputs.float(), targets)   # the loss in fp32 in every precision
                 clock.lap("forward")
