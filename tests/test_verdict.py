@@ -84,7 +84,7 @@ def test_bad_claims_get_a_clear_error(change, message):
 
 def test_the_committed_claims_parse_and_every_claim_is_judged(tmp_path):
     claims = load_claims(ROOT / "claims.yaml")
-    assert len({c.id for c in claims}) == len(claims) >= 7
+    assert len({(c.id, c.recipe) for c in claims}) == len(claims) >= 7
     results = json.loads((ROOT / "results" / "beyond.json").read_text())
     out = subprocess.run([sys.executable, "-m", "evosynth", "verdict", "--claims",
                           str(ROOT / "claims.yaml"), "--results",
@@ -107,3 +107,16 @@ def test_a_missing_claims_file_is_named(tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump({"claim": []}))
     with pytest.raises(ValueError, match="bad.yaml: expected a mapping with a list 'claims'"):
         load_claims(tmp_path / "bad.yaml")
+
+
+def test_a_claim_has_one_row_per_recipe_and_names_a_known_recipe():
+    row = {"id": "c", "source": "paper", "claim": "x", "metric": "m", "test": "at_least",
+           "threshold": 0.0, "seeds": 2, "a": {"arm": "t/m/i", "generation": "gen4"}}
+    claims = parse_claims({"claims": [{**row, "recipe": "best-effort"}, {**row, "recipe": "first"}]})
+    assert [(c.id, c.recipe) for c in claims] == [("c", "best-effort"), ("c", "first")]
+    assert parse_claims({"claims": [row]})[0].recipe == "first"     # the default
+    with pytest.raises(ValueError, match=r"claim 'c': the id is used twice for the recipe 'first'"):
+        parse_claims({"claims": [row, {**row, "recipe": "first"}]})
+    with pytest.raises(ValueError, match=r"claim 'c'\.recipe must be one of \['best-effort', "
+                                         r"'first', 'study'\], got 'tuned'"):
+        parse_claims({"claims": [{**row, "recipe": "tuned"}]})

@@ -321,6 +321,44 @@ class LearningCurveParams(_Section):
         return self
 
 
+class OffspringCurveParams(_Section):
+    """``offspring_curve``: the offspring's validation learning curve (``beyond/dvc.yaml``,
+    stages ``offspring-curve@<init>-<gen>-<budget>``): generation ``gen`` of the default
+    lineage, drawn from its parent in the committed lineage with weights ``init``, trained once
+    per budget of epochs. The rule (:func:`evosynth.curve.chosen_budget` on each curve, the
+    larger pick over ``generations`` per init) is pre-registered in ``claims.yaml``. A curve
+    ``<init>-<gen>`` listed in ``extended`` also runs ``extend`` epochs (its pick sat at its
+    largest budget)."""
+
+    budgets: Annotated[list[PositiveInt], Field(min_length=2)]
+    extend: PositiveInt
+    extended: list[Str] = []
+    tolerance: Annotated[float, Field(strict=True, ge=0, lt=1)]
+    generations: Annotated[list[Str], Field(min_length=1)]
+    inits: Annotated[list[Literal[INITS]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OffspringCurveParams:
+        if any(b <= a for a, b in zip(self.budgets, self.budgets[1:])):
+            raise ValueError(f"budgets must be strictly increasing, got {self.budgets}")
+        if self.extend <= self.budgets[-1]:
+            raise ValueError(f"extend must be more than the largest budget "
+                             f"{self.budgets[-1]}, got {self.extend}")
+        known = [f"{i}-{g}" for i in self.inits for g in self.generations]
+        unknown = sorted(set(self.extended) - set(known))
+        if unknown:
+            raise ValueError(f"extended names {unknown}: each must be one of {known}")
+        return self
+
+    def curves(self) -> list[str]:
+        """Every curve, ``<init>-<gen>``."""
+        return [f"{i}-{g}" for i in self.inits for g in self.generations]
+
+    def budgets_of(self, curve: str) -> list[int]:
+        """The budgets measured on ``curve``: ``budgets``, and ``extend`` if it is extended."""
+        return [*self.budgets, *([self.extend] if curve in self.extended else [])]
+
+
 class ReplicateParams(_Section):
     """``replicate``: the default experiment again with other seeds (``beyond/dvc.yaml``): for
     each seed k, a new ancestor, the default lineage and its dense control, every seed shifted
@@ -372,6 +410,7 @@ class Params(_Section):
     replicate: ReplicateParams | None = None
     small_dense: SmallDenseParams | None = None
     learning_curve: LearningCurveParams | None = None
+    offspring_curve: OffspringCurveParams | None = None
 
     def for_seed(self, seed: int) -> Params:
         """The default experiment (``ancestor``, ``generation`` and ``control``) with seed

@@ -23,6 +23,10 @@ from .atomic import atomic_write, write_json
 
 VERDICTS = ("reproduced", "not reproduced", "untested")
 TESTS = ("at_least", "at_most")
+#: How the networks a row judges were trained (the two recipes of ``claims.yaml``'s header, and
+#: the study's own small networks): ``best-effort`` decides the paper's claims, ``first`` is
+#: kept as a sensitivity row.
+RECIPES = ("best-effort", "first", "study")
 _KEY = re.compile(r"^(?P<arm>[^/]+/[^/]+/[^/]+)/seed(?P<seed>\d+)/(?P<generation>gen\d+)$")
 
 
@@ -41,6 +45,7 @@ class Claim:
     id: str
     source: str
     claim: str
+    recipe: str = "first"
     metric: str | None = None
     a: Side | None = None
     b: Side | None = None
@@ -60,6 +65,7 @@ class Verdict:
     claim: str
     verdict: str
     reason: str
+    recipe: str = "first"
     metric: str | None = None
     threshold: float | None = None
     test: str | None = None
@@ -98,14 +104,17 @@ def parse_claims(data: Any, source: str = "claims.yaml") -> list[Claim]:
         for name in ("id", "source", "claim"):
             if not isinstance(row.get(name), str) or not row[name].strip():
                 raise ValueError(f"{where}.{name} must be a non-empty string")
+        recipe = row.get("recipe", "first")
         where = f"{source}: claim {row['id']!r}"
-        if row["id"] in seen:
-            raise ValueError(f"{where}: the id is used twice")
-        seen.add(row["id"])
+        if recipe not in RECIPES:
+            raise ValueError(f"{where}.recipe must be one of {list(RECIPES)}, got {recipe!r}")
+        if (row["id"], recipe) in seen:
+            raise ValueError(f"{where}: the id is used twice for the recipe {recipe!r}")
+        seen.add((row["id"], recipe))
         if row.get("untested") is not None:
             if not isinstance(row["untested"], str):
                 raise ValueError(f"{where}.untested must say why (a string)")
-            claims.append(Claim(row["id"], row["source"], row["claim"],
+            claims.append(Claim(row["id"], row["source"], row["claim"], recipe,
                                 untested=row["untested"], note=row.get("note")))
             continue
         for name in ("metric", "a", "test", "threshold", "seeds"):
@@ -121,7 +130,7 @@ def parse_claims(data: Any, source: str = "claims.yaml") -> list[Claim]:
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
             raise ValueError(f"{where}.seeds must be an integer >= 2 (a confidence interval "
                              f"needs two), got {seeds!r}")
-        claims.append(Claim(row["id"], row["source"], row["claim"], row["metric"],
+        claims.append(Claim(row["id"], row["source"], row["claim"], recipe, row["metric"],
                             _side(f"{where}.a", row["a"]),
                             None if row.get("b") is None else _side(f"{where}.b", row["b"]),
                             row["test"], float(threshold), seeds, note=row.get("note")))
@@ -159,7 +168,7 @@ def confidence_interval(differences: list[float], level: float = 0.95) -> tuple[
 
 def judge(claim: Claim, results: Mapping[str, Mapping[str, Any]]) -> Verdict:
     """The verdict on ``claim`` from ``results`` (``beyond.json``'s rows)."""
-    base = dict(id=claim.id, source=claim.source, claim=claim.claim)
+    base = dict(id=claim.id, source=claim.source, claim=claim.claim, recipe=claim.recipe)
     if claim.untested is not None:
         return Verdict(**base, verdict="untested", reason=claim.untested)
     a = _values(results, claim.a, claim.metric)
@@ -196,13 +205,14 @@ def _number(value: float | None) -> str:
 
 def verdict_table(rows: list[Verdict]) -> str:
     """The verdicts as a Markdown table (what the Overview shows)."""
-    lines = ["| claim | source | verdict | seeds | mean | 95% CI | threshold | why |",
-             "|---|---|---|---:|---:|---|---|---|"]
+    lines = ["| claim | recipe | source | verdict | seeds | mean | 95% CI | threshold | why |",
+             "|---|---|---|---|---:|---:|---|---|---|"]
     for row in rows:
         ci = "" if row.ci is None else f"[{row.ci[0]:+.4f}, {row.ci[1]:+.4f}]"
         threshold = "" if row.threshold is None else \
             f"{'≥' if row.test == 'at_least' else '≤'} {row.threshold:+g}"
-        lines.append(f"| {row.claim} | {row.source} | **{row.verdict}** | {len(row.seeds)} | "
+        lines.append(f"| {row.claim} | {row.recipe} | {row.source} | **{row.verdict}** | "
+                     f"{len(row.seeds)} | "
                      f"{_number(row.mean)} | {ci} | {threshold} | {row.reason} |")
     return "\n".join(lines) + "\n"
 
