@@ -2,9 +2,12 @@
 params.yaml: one `offspring` entry per generation of every lineage beside the default
 pipeline's (the structured lineage, the dense control and the newborn lineage of seed 0, and
 the default lineage, dense control and newborn lineage of every replicate seed), each with its
-seed, its folder under models/ and its parent's; one `small` entry per small dense network.
+seed, its folder under models/ and its parent's; one `small` entry per small dense network;
+one `curve` entry per point of the offspring's validation learning curve.
 
     python scripts/campaign_table.py          # print the tables (YAML) to paste into vars:
+
+The tests run the campaign of a smaller profile in a scratch copy: :func:`write_tables`.
 
 tests/test_beyond_dvc.py checks that beyond/dvc.yaml holds exactly these tables, for
 params.yaml and for the smoke profile alike.
@@ -72,10 +75,44 @@ def small_table(params: dict) -> dict[str, dict]:
     return table
 
 
+def curve_table(params: dict) -> dict[str, dict]:
+    """``{stage key: {curve, gen, budget, parent}}`` for every point of the offspring's validation
+    learning curve (``parent``: the folder under models/ of the generation's parent in the
+    default lineage of seed 0)."""
+    section = params.get("offspring_curve") or {}
+    lineage = params["generation"]["lineage"]
+    table = {}
+    for init in section.get("inits", []):
+        for gen in section.get("generations", []):
+            curve = f"{init}-{gen}"
+            extra = [section["extend"]] if curve in section.get("extended", []) else []
+            for budget in [*section.get("budgets", []), *extra]:
+                table[f"{curve}-{budget}"] = {
+                    "curve": curve, "gen": gen, "budget": budget,
+                    "parent": _folder(Paths(), lineage[gen]["parent"])}
+    return table
+
+
+def tables(params: dict) -> dict[str, dict]:
+    """Every table of beyond/dvc.yaml's ``vars:`` that this script writes."""
+    return {"offspring": offspring_table(params), "small": small_table(params),
+            "curve": curve_table(params)}
+
+
+def write_tables(dvc_file: Path, params: dict) -> None:
+    """Rewrite the tables of ``dvc_file`` (a copy of beyond/dvc.yaml) for ``params``: how a
+    scratch copy runs the campaign of another profile (tests/conftest.py). Comments are lost."""
+    pipeline = yaml.safe_load(dvc_file.read_text())
+    new = tables(params)
+    for entry in pipeline["vars"]:
+        if isinstance(entry, dict):
+            entry.update({k: v for k, v in new.items() if k in entry})
+    dvc_file.write_text(yaml.safe_dump(pipeline, sort_keys=False, width=100))
+
+
 def main() -> None:
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    print(yaml.safe_dump({"offspring": offspring_table(params), "small": small_table(params)},
-                         sort_keys=False, default_flow_style=None, width=100))
+    print(yaml.safe_dump(tables(params), sort_keys=False, default_flow_style=None, width=100))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,20 @@ BOOK = ("_config.yml", "_toc.yml", "book", "beyond", "benchmarks", "CITATION.cff
 SMOKE = yaml.safe_load((ROOT / "profiles" / "smoke.yaml").read_text())
 
 
+def _campaign_table():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("campaign_table",
+                                                  ROOT / "scripts" / "campaign_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: scripts/campaign_table.py: the tables of beyond/dvc.yaml from a profile.
+campaign_table = _campaign_table()
+write_tables = campaign_table.write_tables
+
+
 # --- subprocesses ------------------------------------------------------------------------------
 
 def bin_env() -> dict[str, str]:

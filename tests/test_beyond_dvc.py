@@ -5,14 +5,12 @@ networks of params.yaml (and of the smoke profile), each with its seed, folder a
 the default one; and the stages DVC renders from them read and write where
 :class:`evosynth.paths.Paths` says."""
 
-import importlib.util
-
 import pytest
 import yaml
 
 from evosynth.hparams import LINEAGES, lineage_named
 from evosynth.paths import Paths
-from support import ROOT
+from support import ROOT, campaign_table
 
 BEYOND = yaml.safe_load((ROOT / "beyond" / "dvc.yaml").read_text())
 TABLES = {name: value for entry in BEYOND["vars"] if isinstance(entry, dict)
@@ -21,21 +19,29 @@ TABLES = {name: value for entry in BEYOND["vars"] if isinstance(entry, dict)
 BESIDE = [lineage for lineage in LINEAGES.values() if lineage.folder is not None]
 MODELS = Paths().model_dir("gen0").parent
 
-_spec = importlib.util.spec_from_file_location("campaign_table",
-                                               ROOT / "scripts" / "campaign_table.py")
-campaign_table = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(campaign_table)
 
 
-@pytest.mark.parametrize("profile", ["params.yaml", "profiles/smoke.yaml"])
-def test_the_tables_list_every_network_with_its_parent(profile):
-    params = yaml.safe_load((ROOT / profile).read_text())
-    for name, expected in (("offspring", campaign_table.offspring_table(params)),
-                           ("small", campaign_table.small_table(params))):
-        assert expected, f"{profile} has no {name} networks"
+def test_the_tables_list_every_network_with_its_parent():
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for name, expected in campaign_table.tables(params).items():
+        assert expected, f"params.yaml has no {name} networks"
         assert TABLES[name] == expected, \
             f"beyond/dvc.yaml's {name} table is stale: python scripts/campaign_table.py"
         assert list(TABLES[name]) == list(expected)
+
+
+def test_a_scratch_copy_gets_the_tables_of_its_profile(tmp_path):
+    """How the tests run the smoke profile's campaign: the tables rewritten, the stages kept."""
+    smoke = yaml.safe_load((ROOT / "profiles" / "smoke.yaml").read_text())
+    copy = tmp_path / "dvc.yaml"
+    copy.write_text((ROOT / "beyond" / "dvc.yaml").read_text())
+    campaign_table.write_tables(copy, smoke)
+    written = yaml.safe_load(copy.read_text())
+    tables = {k: v for e in written["vars"] if isinstance(e, dict) for k, v in e.items()}
+    assert {k: tables[k] for k in ("offspring", "small", "curve")} == \
+        campaign_table.tables(smoke)
+    assert tables["scored"] == TABLES["scored"] and written["stages"] == BEYOND["stages"]
+    assert written["vars"][0] == BEYOND["vars"][0]       # the params.yaml sections it reads
 
 
 def test_each_generation_follows_its_parent_in_one_seed_and_folder():
@@ -97,6 +103,14 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
         assert _paths(stage["outs"]) == [paths.lineage_metrics(lineage).as_posix()]
         assert paths.for_lineage(lineage.section).model_dir("gen1").parent.as_posix() \
             in stage["deps"]
+    for key, item in TABLES["curve"].items():
+        stage = stages[f"offspring-curve@{key}"]
+        assert stage["cmd"].endswith(f"python -m evosynth offspring-curve {item['curve']} "
+                                     f"--budget {item['budget']}")
+        assert (MODELS / item["parent"]).as_posix() in stage["deps"]
+        assert _paths(stage["outs"]) == [
+            paths.offspring_curve_point(item["curve"], item["budget"]).as_posix()]
+        assert f"generation.lineage.{item['gen']}" in stage["params"][0]["params.yaml"]
     assert _paths(stages["campaign-metrics"]["outs"]) == [paths.campaign_metrics.as_posix()]
     assert sorted(s for s in stages if s.startswith(("offspring@", "lineage-metrics@",
                                                      "small-dense@"))) == \

@@ -63,7 +63,11 @@ def test_the_committed_curve_fixes_the_ancestor_epochs():
     points = {b: json.loads(paths.learning_curve_point(b).read_text()) for b in curve["budgets"]}
     scores = {b: p["val"]["f_beta_adaptive"] for b, p in points.items()}
     for b, p in points.items():      # each budget is the ancestor's recipe with b epochs
-        assert p["train"] == {**params["ancestor"]["train"], "epochs": b}
+        recipe = {**params["ancestor"]["train"], "epochs": b}
+        ran = p.get("precision", p["train"]["precision"])   # points before `auto` name it once
+        native = "bf16" if p["machine"]["cpu_bf16"] in ("amx", "avx512_bf16") else "fp32"
+        assert ran == (native if recipe["precision"] == "auto" else recipe["precision"])
+        assert {**p["train"], "precision": None} == {**recipe, "precision": None}
         assert p["model"] == params["ancestor"]["model"]
         assert len(p["history"]) == b
     summary = json.loads(paths.learning_curve_summary.read_text())

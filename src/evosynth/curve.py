@@ -73,3 +73,42 @@ def draw_learning_curve(points: Sequence[Mapping[str, Any]], tolerance: float,
                                                           bbox_inches="tight"))
     finally:
         plt.close(fig)
+
+
+def draw_offspring_curves(points: Sequence[Mapping[str, Any]], chosen: Mapping[str, int | None],
+                          tolerance: float, path: str | os.PathLike[str]) -> Path:
+    """One panel per offspring curve (``<init>-<gen>``), written to ``path`` (PNG,
+    atomically): the validation score after every epoch of each budget's run, each budget's
+    final score as a dot, the band of the rule (the curve's best - tolerance) and the pick as a
+    star (none while the curve is incomplete or at its edge)."""
+    import matplotlib.pyplot as plt
+
+    from .atomic import atomic_write
+    curves = sorted({p["curve"] for p in points},
+                    key=lambda c: (c.split("-", 1)[1], c.split("-", 1)[0]))
+    fig, axes = plt.subplots(1, len(curves), figsize=(3.6 * len(curves), 3.6), sharey=True,
+                             squeeze=False)
+    for ax, curve in zip(axes[0], curves):
+        mine = sorted((p for p in points if p["curve"] == curve), key=lambda p: p["budget"])
+        for p in mine:
+            epochs = [r["epoch"] for r in p["history"]]
+            ax.plot(epochs, [r[f"val/{CURVE_METRIC}"] for r in p["history"]], lw=1.2,
+                    label=f"{p['budget']} epochs")
+        scores = curve_scores(mine)
+        best = max(scores.values())
+        ax.plot(list(scores), list(scores.values()), "ko", ms=4)
+        ax.axhspan(best - tolerance, best, color="C2", alpha=0.2)
+        pick = chosen.get(curve)
+        if pick is not None:
+            ax.plot([pick], [scores[pick]], "*", ms=15, color="C3", label=f"chosen: {pick}")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted(scores), [str(b) for b in sorted(scores)])
+        ax.set(title=curve, xlabel="epoch (log scale)")
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0][0].set_ylabel("validation adaptive F-beta")
+    fig.tight_layout()
+    try:
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=150,
+                                                          bbox_inches="tight"))
+    finally:
+        plt.close(fig)

@@ -161,6 +161,24 @@ class Paths:
     def learning_curve_figure(self) -> Path:
         return self.root / "results" / "learning_curve.png"
 
+    def offspring_curve_point(self, curve: str, budget: int) -> Path:
+        """One budget's run of the offspring's validation learning curve ``curve``."""
+        return self.root / "results" / "offspring_curve" / f"{curve}-budget{budget}.json"
+
+    @property
+    def offspring_curve_summary(self) -> Path:
+        """The offspring curves, their picks and the offspring epochs they choose."""
+        return self.root / "results" / "offspring_curve.json"
+
+    @property
+    def offspring_curve_table(self) -> Path:
+        """The same, as the Markdown table the book includes."""
+        return self.root / "results" / "offspring_curve.md"
+
+    @property
+    def offspring_curve_figure(self) -> Path:
+        return self.root / "results" / "offspring_curve.png"
+
     @property
     def beyond(self) -> Path:
         """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON)."""

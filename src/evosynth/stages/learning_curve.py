@@ -48,7 +48,8 @@ def learning_curve_point(params: Params, budget: int, paths: Paths = Paths(),
     record = {"budget": budget, "init_seed": p.init_seed, "train": train.model_dump(),
               "model": p.model.model_dump(), "synapses": s["synapses"], "val": s["val"],
               "history": s["history"], "losses": s["losses"], "device": s["device"],
-              "train_seconds": s["train_seconds"], "machine": machine_summary()}
+              "precision": s["precision"], "train_seconds": s["train_seconds"],
+              "machine": machine_summary()}
     write_json(paths.learning_curve_point(budget), record)
     return record
 
