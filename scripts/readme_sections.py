@@ -50,7 +50,7 @@ def rerun_verdicts(root: Path = ROOT) -> str:
 
 def sections(root: Path = ROOT) -> dict[str, str]:
     return {"main-job-minutes": main_job_minutes(root),
-            "verdict": "\n" + (root / "results" / "verdict.md").read_text().strip() + "\n",
+            "verdict": "\n" + (root / "results" / "verdict_summary.md").read_text().strip() + "\n",
             "training-minutes": training_minutes(root), "rerun-minutes": rerun_minutes(root),
             "rerun-verdicts": rerun_verdicts(root),
             "cite-run": "\n" + run_citation(root / "CITATION.cff") + "\n"}

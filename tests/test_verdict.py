@@ -7,7 +7,8 @@ import sys
 import pytest
 import yaml
 
-from evosynth.verdict import confidence_interval, judge, load_claims, parse_claims
+from evosynth.verdict import (confidence_interval, judge, load_claims, parse_claims,
+                              verdict_summary, verdicts)
 
 from support import ROOT
 
@@ -89,16 +90,26 @@ def test_the_committed_claims_parse_and_every_claim_is_judged(tmp_path):
     out = subprocess.run([sys.executable, "-m", "evosynth", "verdict", "--claims",
                           str(ROOT / "claims.yaml"), "--results",
                           str(ROOT / "results" / "beyond.json"), "--json",
-                          str(tmp_path / "v.json"), "--table", str(tmp_path / "v.md")],
+                          str(tmp_path / "v.json"), "--table", str(tmp_path / "v.md"),
+                          "--summary", str(tmp_path / "s.md"), "--records", str(ROOT)],
                          capture_output=True, text=True, check=True).stdout
     rows = json.loads((tmp_path / "v.json").read_text())
     assert [r["id"] for r in rows] == [c.id for c in claims]
     assert out == (tmp_path / "v.md").read_text() and out.count("\n") == len(claims) + 2
     assert all(judge(c, results).verdict == r["verdict"] for c, r in zip(claims, rows))
     # the committed table (what the book shows) is this command's output on the committed results
-    assert (ROOT / "results" / "verdict.md").read_text() == out, \
-        "results/verdict.md is stale: run python -m evosynth verdict --json results/verdict.json " \
-        "--table results/verdict.md"
+    stale = ("is stale: run python -m evosynth verdict --json results/verdict.json --table "
+             "results/verdict.md --summary results/verdict_summary.md")
+    assert (ROOT / "results" / "verdict.md").read_text() == out, "results/verdict.md " + stale
+    assert (ROOT / "results" / "verdict_summary.md").read_text() == \
+        (tmp_path / "s.md").read_text(), "results/verdict_summary.md " + stale
+    # the paper's claims of the main experiment are judged under both recipes
+    recipes = {}
+    for claim in claims:
+        recipes.setdefault(claim.id, set()).add(claim.recipe)
+    for claim in claims:
+        if claim.recipe in ("best-effort", "first") and claim.untested is None:
+            assert recipes[claim.id] == {"best-effort", "first"}, claim.id
 
 
 def test_a_missing_claims_file_is_named(tmp_path):
@@ -120,3 +131,38 @@ def test_a_claim_has_one_row_per_recipe_and_names_a_known_recipe():
     with pytest.raises(ValueError, match=r"claim 'c'\.recipe must be one of \['best-effort', "
                                          r"'first', 'study'\], got 'tuned'"):
         parse_claims({"claims": [{**row, "recipe": "tuned"}]})
+
+
+def test_the_summary_puts_both_recipes_side_by_side_with_the_validation_difference(tmp_path):
+    """One line per claim: the deciding recipe's verdict, then the first recipe's; numbers in
+    three decimals (the reduction in one), the validation difference from the records."""
+    arm = {"arm": "saliency-default/darwin/inherit", "generation": "gen4"}
+    anc = {"arm": "saliency-default/darwin/inherit", "generation": "gen0"}
+    best = {"arm": "saliency-best/darwin/inherit", "generation": "gen4"}
+    row = {"id": "keeps", "name": "within 0.03", "source": "paper", "claim": "x",
+           "metric": "f_beta_adaptive", "test": "at_least", "threshold": -0.03, "seeds": 2}
+    claims = parse_claims({"claims": [
+        {**row, "recipe": "best-effort", "a": best, "b": {**best, "generation": "gen0"}},
+        {**row, "recipe": "first", "a": arm, "b": anc},
+        {"id": "msra", "name": "MSRA-B", "source": "paper", "claim": "y", "untested": "offline",
+         "recipe": "best-effort"}]})
+    results = {f"saliency-default/darwin/inherit/seed{k}/gen{g}": {"f_beta_adaptive": v}
+               for k, (g0, g4) in enumerate([(0.9, 0.7), (0.88, 0.72)])
+               for g, v in (("0", g0), ("4", g4))}
+    for k, (g0, g4) in enumerate([(0.8, 0.7), (0.8, 0.6)]):   # validation, in the records
+        for gen, value in (("gen0", g0), ("gen4", g4)):
+            folder = tmp_path / "results" / (f"seeds/seed{k}/{gen}" if k else gen)
+            folder.mkdir(parents=True)
+            (folder / "summary.json").write_text(json.dumps({"val": {"f_beta_adaptive": value}}))
+    rows = verdicts(claims, results, records=tmp_path)
+    first = rows[1]
+    assert first.val_seeds == [0, 1] and first.val_mean == pytest.approx(-0.15)
+    assert rows[0].verdict == "untested" and rows[0].val_mean is None
+    lines = verdict_summary(rows, claims).splitlines()
+    assert lines[0] == ("| claim | whose | verdict (best-effort recipe) | first recipe: "
+                        "12-epoch offspring |")
+    assert lines[2].startswith("| within 0.03 | paper | **untested** (0 of 2 seeds) | "
+                               "**not reproduced** -0.180 [")
+    assert lines[2].endswith("], val -0.150 (2 seeds) |")
+    assert lines[3] == "| MSRA-B | paper | **untested** (no benchmark offline) | — |"
+    assert len(lines) == 4

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .hparams import CONTROL, SMALL_DENSE, STRUCTURED, Lineage, lineage_of_section
+from .hparams import (CONTROL, DEFAULT_TASK, LINEAGES, SMALL_DENSE, STRUCTURED, Lineage,
+                      lineage_of_section)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,23 @@ class Paths:
     def small_dense(self) -> Paths:
         """Where the small dense networks live: ``models/small-dense/gen<g>`` (of this seed)."""
         return Paths(self.root, SMALL_DENSE, self.seed)
+
+    def record_of(self, arm: str, seed: int, generation: str) -> Path | None:
+        """The training record (``summary.json``) of the network of result key
+        ``<arm>/seed<seed>/<generation>`` (``arm``: ``<task>/<method>/<init>`` of the default
+        network's lineages or its small dense networks), or ``None`` for an arm trained by a
+        study (its networks keep no record)."""
+        task, method, init = arm.split("/")
+        if task != DEFAULT_TASK:
+            return None
+        run = self.for_run(seed)
+        if method == SMALL_DENSE:
+            return run.small_dense().summary(generation)
+        for lineage in LINEAGES.values():
+            section_init = "newborn" if lineage.section == "newborn" else "inherit"
+            if lineage.method == method and section_init == init:
+                return run.for_lineage(lineage.section).summary(generation)
+        return None
 
     @property
     def campaign_metrics(self) -> Path:

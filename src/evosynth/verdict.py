@@ -9,6 +9,7 @@ interval decide it against the claim's threshold, by the rule written at the top
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import statistics
@@ -46,6 +47,7 @@ class Claim:
     source: str
     claim: str
     recipe: str = "first"
+    name: str | None = None
     metric: str | None = None
     a: Side | None = None
     b: Side | None = None
@@ -66,6 +68,7 @@ class Verdict:
     verdict: str
     reason: str
     recipe: str = "first"
+    name: str | None = None
     metric: str | None = None
     threshold: float | None = None
     test: str | None = None
@@ -73,6 +76,10 @@ class Verdict:
     differences: list[float] = field(default_factory=list)
     mean: float | None = None
     ci: tuple[float, float] | None = None
+    #: The same paired difference on the validation split (the training records' final
+    #: scores), over the seeds whose records hold it; ``None`` where none do.
+    val_mean: float | None = None
+    val_seeds: list[int] = field(default_factory=list)
 
 
 def _side(where: str, value: Any) -> Side:
@@ -115,7 +122,8 @@ def parse_claims(data: Any, source: str = "claims.yaml") -> list[Claim]:
             if not isinstance(row["untested"], str):
                 raise ValueError(f"{where}.untested must say why (a string)")
             claims.append(Claim(row["id"], row["source"], row["claim"], recipe,
-                                untested=row["untested"], note=row.get("note")))
+                                row.get("name"), untested=row["untested"],
+                                note=row.get("note")))
             continue
         for name in ("metric", "a", "test", "threshold", "seeds"):
             if row.get(name) is None:
@@ -130,7 +138,8 @@ def parse_claims(data: Any, source: str = "claims.yaml") -> list[Claim]:
         if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
             raise ValueError(f"{where}.seeds must be an integer >= 2 (a confidence interval "
                              f"needs two), got {seeds!r}")
-        claims.append(Claim(row["id"], row["source"], row["claim"], recipe, row["metric"],
+        claims.append(Claim(row["id"], row["source"], row["claim"], recipe, row.get("name"),
+                            row["metric"],
                             _side(f"{where}.a", row["a"]),
                             None if row.get("b") is None else _side(f"{where}.b", row["b"]),
                             row["test"], float(threshold), seeds, note=row.get("note")))
@@ -166,9 +175,27 @@ def confidence_interval(differences: list[float], level: float = 0.95) -> tuple[
     return mean - half, mean + half
 
 
-def judge(claim: Claim, results: Mapping[str, Mapping[str, Any]]) -> Verdict:
-    """The verdict on ``claim`` from ``results`` (``beyond.json``'s rows)."""
-    base = dict(id=claim.id, source=claim.source, claim=claim.claim, recipe=claim.recipe)
+def _val_values(root: Path, side: Side, metric: str, seeds: list[int]) -> dict[int, float]:
+    """``{seed: final validation metric}`` of ``side``'s networks whose training record
+    (:meth:`evosynth.paths.Paths.record_of`) holds it."""
+    from .paths import Paths
+    values = {}
+    for seed in seeds:
+        path = Paths(root).record_of(side.arm, seed, side.generation)
+        if path is not None and path.is_file():
+            val = json.loads(path.read_text()).get("val", {})
+            if metric in val:
+                values[seed] = float(val[metric])
+    return values
+
+
+def judge(claim: Claim, results: Mapping[str, Mapping[str, Any]],
+          records: str | Path | None = None) -> Verdict:
+    """The verdict on ``claim`` from ``results`` (``beyond.json``'s rows), on the test split;
+    with ``records`` (the repository root), the same difference on the validation split beside
+    it, from the training records."""
+    base = dict(id=claim.id, source=claim.source, claim=claim.claim, recipe=claim.recipe,
+                name=claim.name)
     if claim.untested is not None:
         return Verdict(**base, verdict="untested", reason=claim.untested)
     a = _values(results, claim.a, claim.metric)
@@ -178,6 +205,13 @@ def judge(claim: Claim, results: Mapping[str, Mapping[str, Any]]) -> Verdict:
     base.update(metric=claim.metric, threshold=claim.threshold, test=claim.test, seeds=seeds,
                 differences=differences,
                 mean=statistics.fmean(differences) if differences else None)
+    if records is not None and claim.b is not None and seeds:
+        val_a = _val_values(Path(records), claim.a, claim.metric, seeds)
+        val_b = _val_values(Path(records), claim.b, claim.metric, seeds)
+        both = sorted(set(val_a) & set(val_b))
+        if both:
+            base.update(val_seeds=both,
+                        val_mean=statistics.fmean(val_a[k] - val_b[k] for k in both))
     if len(seeds) < claim.seeds:
         arms = claim.a.arm + (f" and {claim.b.arm}" if claim.b else "")
         return Verdict(**base, verdict="untested",
@@ -194,9 +228,10 @@ def judge(claim: Claim, results: Mapping[str, Mapping[str, Any]]) -> Verdict:
                    reason=f"95% CI {bound} {relation} {claim.threshold:+g}")
 
 
-def verdicts(claims: list[Claim], results: Mapping[str, Mapping[str, Any]]) -> list[Verdict]:
+def verdicts(claims: list[Claim], results: Mapping[str, Mapping[str, Any]],
+             records: str | Path | None = None) -> list[Verdict]:
     """:func:`judge` of every claim, in the file's order."""
-    return [judge(claim, results) for claim in claims]
+    return [judge(claim, results, records) for claim in claims]
 
 
 def _number(value: float | None) -> str:
@@ -204,21 +239,75 @@ def _number(value: float | None) -> str:
 
 
 def verdict_table(rows: list[Verdict]) -> str:
-    """The verdicts as a Markdown table (what the Overview shows)."""
-    lines = ["| claim | recipe | source | verdict | seeds | mean | 95% CI | threshold | why |",
-             "|---|---|---|---|---:|---:|---|---|---|"]
+    """Every row of the verdict as a Markdown table: the claim, its recipe, the test-split
+    difference with its interval, the validation difference beside it, the threshold and why
+    (the full rows, one click from the Overview's :func:`verdict_summary`)."""
+    lines = ["| claim | recipe | source | verdict | seeds | mean | 95% CI | val mean | threshold "
+             "| why |", "|---|---|---|---|---:|---:|---|---:|---|---|"]
     for row in rows:
         ci = "" if row.ci is None else f"[{row.ci[0]:+.4f}, {row.ci[1]:+.4f}]"
         threshold = "" if row.threshold is None else \
             f"{'≥' if row.test == 'at_least' else '≤'} {row.threshold:+g}"
         lines.append(f"| {row.claim} | {row.recipe} | {row.source} | **{row.verdict}** | "
-                     f"{len(row.seeds)} | "
-                     f"{_number(row.mean)} | {ci} | {threshold} | {row.reason} |")
+                     f"{len(row.seeds)} | {_number(row.mean)} | {ci} | "
+                     f"{_number(row.val_mean)} | {threshold} | {row.reason} |")
     return "\n".join(lines) + "\n"
 
 
-def write_verdicts(rows: list[Verdict], json_path: str | Path, table_path: str | Path) -> None:
-    """``rows`` as JSON and as the Markdown table, each file written atomically."""
+#: The recipes whose rows decide a claim (the best-effort recipe; the study's claims have only
+#: the study's own), and the one kept as a sensitivity column.
+DECIDING = ("best-effort", "study")
+SENSITIVITY = "first"
+
+
+def _cell(row: Verdict | None, seeds_needed: dict[tuple[str, str], int]) -> str:
+    """One recipe's verdict on a claim in three decimals (the reduction in one)."""
+    if row is None:
+        return "—"
+    if row.verdict == "untested":
+        needed = seeds_needed.get((row.id, row.recipe))
+        why = (f"{len(row.seeds)} of {needed} seeds" if needed is not None
+               else "no benchmark offline")
+        return f"**untested** ({why})"
+    digits = 1 if row.metric == "reduction" else 3
+    number = (lambda v: f"{v:.{digits}f}") if row.metric == "reduction" else \
+        (lambda v: f"{v:+.{digits}f}")
+    text = f"**{row.verdict}** {number(row.mean)}"
+    if row.ci is not None:
+        text += f" [{number(row.ci[0])}, {number(row.ci[1])}]"
+    if row.val_mean is not None:
+        text += f", val {number(row.val_mean)}"
+    return text + f" ({len(row.seeds)} seeds)"
+
+
+def verdict_summary(rows: list[Verdict], claims: list[Claim]) -> str:
+    """The verdict at a glance, one line per claim: its short name, whose claim it is, the
+    deciding recipe's verdict (the test-split difference with its 95% interval, the validation
+    difference, the seeds) and the first recipe's beside it."""
+    needed = {(c.id, c.recipe): c.seeds for c in claims if c.seeds is not None}
+    by_id: dict[str, dict[str, Verdict]] = {}
+    for row in rows:
+        by_id.setdefault(row.id, {})[row.recipe] = row
+    lines = ["| claim | whose | verdict (best-effort recipe) | first recipe: 12-epoch offspring |",
+             "|---|---|---|---|"]
+    for recipes in by_id.values():
+        deciding = next((recipes[r] for r in DECIDING if r in recipes), None)
+        first = recipes.get(SENSITIVITY)
+        shown = deciding or first
+        assert shown is not None
+        lines.append(f"| {shown.name or shown.id} | {shown.source} | {_cell(deciding, needed)} "
+                     f"| {_cell(first, needed)} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_verdicts(rows: list[Verdict], json_path: str | Path, table_path: str | Path,
+                   summary_path: str | Path | None = None,
+                   claims: list[Claim] | None = None) -> None:
+    """``rows`` as JSON and as the Markdown table (and with ``summary_path`` the summary of
+    :func:`verdict_summary`), each file written atomically."""
     write_json(json_path, [asdict(row) for row in rows])
     table = verdict_table(rows)
     atomic_write(table_path, lambda tmp: tmp.write_text(table))
+    if summary_path is not None:
+        summary = verdict_summary(rows, claims or [])
+        atomic_write(summary_path, lambda tmp: tmp.write_text(summary))
