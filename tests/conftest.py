@@ -16,8 +16,8 @@ import torch
 
 from evosynth import make_shapes
 
-from support import (BIN, BOOK, PIPELINE, RAW_DATA_MISSING, RAW_FASHION, ROOT, SMOKE, SmallNet,
-                     commit_project, copy_project, run, write_tables)
+from support import (BIN, BOOK, PIPELINE, RAW_DATA_MISSING, RAW_FASHION, ROOT, SMOKE_TESTED,
+                     SmallNet, commit_project, copy_project, run, write_params, write_tables)
 
 #: The session fixtures that run the smoke pipeline (DVC, papermill, jupyter-book).
 SMOKE_FIXTURES = {"smoke", "smoke_book", "smoke_git"}
@@ -63,11 +63,12 @@ def shapes():
 
 @pytest.fixture(scope="session")
 def smoke(tmp_path_factory):
-    """A scratch copy of the project with the smoke profile as params.yaml, reproduced."""
+    """A scratch copy of the project with the smoke profile (its campaign reduced:
+    :func:`support.reduced_campaign`) as params.yaml, reproduced."""
     _skip_without_raw_data()
     work = copy_project(tmp_path_factory.mktemp("smoke"), PIPELINE + BOOK)
-    shutil.copy(ROOT / "profiles" / "smoke.yaml", work / "params.yaml")
-    write_tables(work / "beyond" / "dvc.yaml", SMOKE)   # the campaign of the smoke profile
+    write_params(work / "params.yaml", SMOKE_TESTED)     # the smoke profile, reduced campaign
+    write_tables(work / "beyond" / "dvc.yaml", SMOKE_TESTED)
     # the committed F(E) sweep (dvc experiments, not a stage) that the book's chapter shows
     shutil.copytree(ROOT / "results" / "sweep", work / "results" / "sweep")
     # the committed run's reproduction check, metrics diff and verdict (made by hand after a

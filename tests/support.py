@@ -55,6 +55,25 @@ campaign_table = _campaign_table()
 write_tables = campaign_table.write_tables
 
 
+def reduced_campaign(profile: dict) -> dict:
+    """The campaign the test suite runs: ``profile`` with one replicate seed (its ancestor, its
+    default lineage, dense control and newborn lineage), the small dense network at the last
+    generation of two seeds, and one offspring curve: every kind of stage of beyond/dvc.yaml
+    runs at least once, and two seeds remain wherever a page draws an interval. The whole smoke
+    campaign (every seed of ``profile``) is ``tests/test_campaign.py`` (marker ``campaign``)."""
+    data = copy.deepcopy(profile)
+    last = list(data["generation"]["lineage"])[-1]
+    data["replicate"] = {"seeds": [1], "newborn_seeds": [1]}
+    data["small_dense"] = {"seeds": [0, 1], "generations": [last]}
+    data["offspring_curve"] = {**data["offspring_curve"], "inits": ["inherit"],
+                               "generations": [list(data["generation"]["lineage"])[0]]}
+    return data
+
+
+#: The test suite's smoke run: the smoke profile with the reduced campaign.
+SMOKE_TESTED = reduced_campaign(SMOKE)
+
+
 # --- subprocesses ------------------------------------------------------------------------------
 
 def bin_env() -> dict[str, str]:
@@ -124,12 +143,13 @@ def commit_project(work: Path, message: str = "a run of the pipeline") -> Path:
     return work
 
 
-def build_book(project: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    """``jupyter-book build . -W --keep-going`` in ``project``; the finished process (stdout
-    and stderr as text), whatever its exit status."""
+def build_book(project: Path, timeout: float = 300,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``jupyter-book build . -W --keep-going`` in ``project`` (``env``: variables to add);
+    the finished process (stdout and stderr as text), whatever its exit status."""
     return subprocess.run([BIN / "jupyter-book", "build", ".", "-W", "--keep-going"],
-                          cwd=project, env=bin_env(), capture_output=True, text=True,
-                          timeout=timeout)
+                          cwd=project, env={**bin_env(), **(env or {})}, capture_output=True,
+                          text=True, timeout=timeout)
 
 
 # --- the built pages in headless Chromium ------------------------------------------------------

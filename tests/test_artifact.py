@@ -152,3 +152,39 @@ def test_the_campaign_table_names_every_lineage_and_seed_with_its_machine_kind(t
     table = artifact.campaign_statement(tmp_path)
     assert "| `seed3-control` | `results/seeds/seed3/control` | gen1 |" in table
     assert "(bf16: amx)" in table and table.count("\n") == 5
+
+
+def _records(root, folder, generations, **machine):
+    for k in generations:
+        path = root / folder / f"gen{k}" / "summary.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"generation": f"gen{k}", "precision": machine.pop(
+            "precision", "bf16") if k == generations[-1] else "bf16", "train_seconds": 60.0,
+            "machine": machine}))
+
+
+def test_a_book_of_one_run_says_nothing_and_one_of_two_runs_says_which_page_shows_which(tmp_path):
+    root = _project(tmp_path)
+    assert artifact.mixed_runs(root) == []
+    assert artifact.which_run(root, "both", []) == ""
+    root = _project(tmp_path, gen0="rerun.dir")        # the default pipeline rerun elsewhere
+    problems = artifact.mixed_runs(root)
+    assert problems == ["structured-gen1 read models/gen0 (md5 aaa.dir), the default run's is "
+                        "rerun.dir"]
+    _records(root, "results", [0, 1], cpu="AMD EPYC", cpu_bf16="none",
+             finished="2026-12-06T10:00:00Z")
+    _records(root, "results/control", [1], cpu="Xeon", cpu_bf16="amx", commit="abcdef1234567",
+             finished="2026-12-03T10:00:00Z")
+    rerun = ("this checkout's rerun of the default pipeline (finished 2026-12-06T10:00:00Z on "
+             "AMD EPYC, bf16 kind none, in bf16; 2 min of training)")
+    campaign = ("the committed campaign (trained from the committed default pipeline by commit "
+                "`abcdef1234` on Xeon (bf16: amx))")
+    assert artifact.which_run(root, "default", problems).startswith(f"**This page shows {rerun}.**")
+    assert campaign in artifact.which_run(root, "default", problems)
+    assert artifact.which_run(root, "campaign", problems).startswith(
+        f"**This page shows {campaign}**, not {rerun}.")
+    both = artifact.which_run(root, "both", problems)
+    assert both.startswith("**This page shows two runs.**") and rerun in both and campaign in both
+    assert "(1 of them)" in both
+    with pytest.raises(ValueError, match="shows must be one of default, campaign, both"):
+        artifact.which_run(root, "rerun", problems)

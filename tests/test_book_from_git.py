@@ -1,15 +1,18 @@
-"""The book from a fresh clone: built from the committed outputs alone, and refused when the
-beyond pipeline's results are stale.
+"""The book from a fresh clone: built from the committed outputs alone; after a rerun of the
+default pipeline whose outputs differ, built with every page saying which run it shows; and
+refused, for a release, when it mixes runs.
 
 What the Pages workflow (.github/workflows/book.yml) does on a clean checkout of main: set-up,
 then ``jupyter-book build . -W --keep-going`` with no pipeline run (no models/, no
-data/prepared, no DVC cache). The Results page must show the committed results/metrics.json;
-a beyond/dvc.lock whose recorded inputs are not the committed outputs of the default pipeline
-(dvc.lock) must fail the build with a message saying to rerun ``dvc repro beyond/dvc.yaml``
-(book/_ext/evosynth_book.py, evosynth.artifact.check_consistency).
+data/prepared, no DVC cache). The Results page must show the committed results/metrics.json.
+After ``bash scripts/main.sh`` on another machine kind, the default pipeline's outputs are not
+those the campaign read (beyond/dvc.lock against dvc.lock): the book builds with ``-W``, the
+default pipeline's pages name the rerun, the campaign's the committed run; with
+``EVOSYNTH_ONE_RUN=1`` (the release workflow) the build fails with a message saying to rerun
+``dvc repro beyond/dvc.yaml`` (book/_ext/evosynth_book.py, evosynth.artifact.mixed_runs).
 
 The first two tests run on a clone of this repository's HEAD (what CI checks out); the last one
-runs the same checks on a git-committed copy of the smoke run (``smoke_git``), which is
+runs the cheap checks on a git-committed copy of the smoke run (``smoke_git``), which is
 consistent by construction, so the checks themselves are tested whatever state HEAD is in.
 """
 
@@ -96,11 +99,60 @@ def make_stale(project: Path) -> tuple[str, str]:
                          "of the default pipeline (dvc.lock)")
 
 
-def check_stale_fails(project: Path) -> None:
-    """A beyond/dvc.lock made stale by :func:`make_stale` fails the build, naming the stage
-    and what to rerun."""
-    stage, path = make_stale(project)
+def simulate_rerun(project: Path) -> str:
+    """What ``bash scripts/main.sh`` leaves on a machine of another kind: the default
+    pipeline's outputs with other hashes (dvc.lock) and its training records naming that
+    machine (results/genK/summary.json: a CPU without bf16, in fp32). Returns the CPU's name."""
+    cpu = "AMD EPYC 7551P (a simulated rerun)"
+    lock_file = project / "dvc.lock"
+    lock = yaml.safe_load(lock_file.read_text())
+    for stage in lock["stages"].values():
+        for out in stage.get("outs") or []:
+            if str(out["path"]).startswith("models/") and out.get("md5"):
+                out["md5"] = ("0" if out["md5"][0] != "0" else "1") + out["md5"][1:]
+    lock_file.write_text(yaml.safe_dump(lock, sort_keys=False))
+    for summary in (project / "results").glob("gen*/summary.json"):
+        record = json.loads(summary.read_text())
+        record["machine"].update(cpu=cpu, cpu_bf16="none", finished="2026-12-06T10:00:00Z")
+        record["precision"] = "fp32"
+        summary.write_text(json.dumps(record))
+    return cpu
+
+
+def _text(page: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+
+
+def check_a_rerun_builds_naming_it(project: Path) -> None:
+    """After :func:`simulate_rerun`, the book builds with ``-W``: the default pipeline's pages
+    say they show the rerun (its machine, bf16 kind and precision), the campaign's that they
+    show the committed run, the pages with both say which numbers come from which; with
+    ``EVOSYNTH_ONE_RUN=1`` the build fails, naming what to rerun."""
+    cpu = simulate_rerun(project)
     build = build_book(project)
+    assert build.returncode == 0, "a rerun's book did not build:\n" + _output(build)[-6000:]
+    html_dir = project / "_build" / "html" / "book"
+    rerun = f"this checkout's rerun of the default pipeline (finished 2026-12-06T10:00:00Z on " \
+            f"{cpu}, bf16 kind none, in fp32"
+    ancestor = _text(html_dir / "experiment" / "ancestor.html")
+    assert f"This page shows {rerun}" in ancestor, ancestor[:3000]
+    assert "This page shows the committed campaign" in _text(html_dir / "beyond.html")
+    for page in ("index", "results", "discussion"):
+        text = _text(html_dir / f"{page}.html")
+        assert "This page shows two runs" in text and rerun in text, page
+    for page in ("glossary", "own_model"):     # no results: nothing to say
+        assert "This page shows" not in _text(html_dir / f"{page}.html"), page
+    strict = build_book(project, env={"EVOSYNTH_ONE_RUN": "1"})
+    output = _output(strict)
+    assert strict.returncode != 0, "a release built a book of two runs:\n" + output[-3000:]
+    assert "dvc repro beyond/dvc.yaml" in output and "models/gen0" in output, output[-3000:]
+
+
+def check_stale_fails_a_release(project: Path) -> None:
+    """A beyond/dvc.lock made stale by :func:`make_stale` fails a release's build
+    (``EVOSYNTH_ONE_RUN=1``), naming the stage and what to rerun."""
+    stage, path = make_stale(project)
+    build = build_book(project, env={"EVOSYNTH_ONE_RUN": "1"})
     output = _output(build)
     assert build.returncode != 0, (f"the book built although beyond/dvc.lock's {stage} read "
                                    f"another {path}:\n" + output[-3000:])
@@ -120,16 +172,17 @@ def test_book_builds_from_a_fresh_clone(tmp_path):
 
 
 @needs_git_checkout
-def test_stale_beyond_pipeline_fails_the_build(tmp_path):
-    """A clone of HEAD whose beyond/dvc.lock read another output of the default pipeline than
-    dvc.lock's: the build fails and says to rerun `dvc repro beyond/dvc.yaml`."""
-    check_stale_fails(fresh_clone(ROOT, tmp_path / "clone"))
+def test_a_rerun_on_another_machine_ends_in_a_book_that_says_which_run_each_page_shows(
+        tmp_path):
+    """A clone of HEAD after a simulated rerun of the default pipeline whose hashes differ:
+    the book builds with -W and names the rerun on its pages; a release's build refuses it."""
+    check_a_rerun_builds_naming_it(fresh_clone(ROOT, tmp_path / "clone"))
 
 
 @pytest.mark.needs_raw_data
 def test_book_from_git_on_the_smoke_run(smoke_git, tmp_path):
     """The same checks on a fresh clone of the committed smoke run (consistent by
-    construction): it builds and shows its metrics; made stale, it fails."""
+    construction): it builds and shows its metrics; made stale, a release's build fails."""
     clone = fresh_clone(smoke_git, tmp_path / "clone")
     check_builds_from_git(clone)
-    check_stale_fails(clone)
+    check_stale_fails_a_release(clone)

@@ -36,7 +36,10 @@ def released(tmp_path):
     git(root.parent, "init", "-q", str(root))
     (root / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1.2.0"\n')
     (root / "results" / "metrics.json").write_text('{"gen4": 0.7}\n')
-    (root / "dvc.lock").write_text("stages: {}\n")
+    (root / "dvc.lock").write_text("stages: {ancestor: {outs: [{path: models/gen0, md5: a.dir}]}}\n")
+    (root / "beyond").mkdir()
+    (root / "beyond" / "dvc.lock").write_text(
+        "stages: {small: {deps: [{path: models/gen0, md5: a.dir}]}}\n")
     (root / "CITATION.cff").write_text(yaml.safe_dump(CFF))
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "the run")
@@ -66,6 +69,17 @@ def test_changed_results_are_not_the_cited_run(released):
     [problem] = release_problems(root)
     assert f"records changed since CITATION.cff commit {run[:12]} (results/metrics.json)" in problem
     assert release_problems(root, history=False) == []   # a shallow clone cannot tell
+
+
+def test_a_release_refuses_a_book_of_two_runs(released):
+    """A rerun of the default pipeline (another hash of models/gen0 in dvc.lock) that the
+    campaign (beyond/dvc.lock) did not read: the book would mix runs, so it is no release."""
+    root, _ = released
+    lock = root / "dvc.lock"
+    lock.write_text(lock.read_text().replace("a.dir", "b.dir"))
+    problems = release_problems(root, history=False)
+    assert problems == ["the book would mix two runs: small read models/gen0 (md5 a.dir), the "
+                        "default run's is b.dir"]
 
 
 @pytest.mark.parametrize("fields, expected", [

@@ -22,6 +22,7 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     params = yaml.safe_load((work / "params.yaml").read_text())
     study, replicate = params["study"], params["replicate"]["seeds"]
     newborn_seeds, small = params["replicate"]["newborn_seeds"], params["small_dense"]
+    curves = params["offspring_curve"]
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
     offspring = [f"{lineage}-gen{k}" for k in range(1, 5)
                  for lineage in ("structured", "control", "newborn")]
@@ -39,7 +40,11 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
                    *(f"beyond/dvc.yaml:ancestor-seed@{k}" for k in replicate),
                    *(f"beyond/dvc.yaml:small-dense@seed{s}-{g}" for s in small["seeds"]
                      for g in small["generations"]),
-                   *(f"beyond/dvc.yaml:offspring@{k}" for k in offspring)}
+                   *(f"beyond/dvc.yaml:offspring@{k}" for k in offspring),
+                   *(f"beyond/dvc.yaml:offspring-curve@{i}-{g}-{b}"
+                     for i in curves["inits"] for g in curves["generations"]
+                     for b in curves["budgets"]),
+                   "beyond/dvc.yaml:offspring-curve-summary"}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}

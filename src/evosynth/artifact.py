@@ -47,20 +47,17 @@ def _hashes(entries: Sequence[Mapping[str, Any]] | None) -> dict[str, str]:
     return {str(e["path"]).rstrip("/"): str(e.get("md5", "")) for e in entries or []}
 
 
-def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
-    """Check that every output of the default pipeline that a beyond stage read (a dependency
-    in ``beyond/dvc.lock``) is the one ``dvc.lock`` holds; returns the stages checked.
-
-    Raises:
-        MixedRunsError: naming each stale stage, the output, both hashes and what to rerun.
-    """
+def mixed_runs(root: str | os.PathLike[str] = ".") -> list[str]:
+    """Every output of the default pipeline that a beyond stage read (a dependency in
+    ``beyond/dvc.lock``) and that is not the one ``dvc.lock`` holds, one line each (empty: the
+    book shows one run). After a rerun of the default pipeline on another machine kind, these
+    are the outputs the rerun changed."""
     root = Path(root)
     outs: dict[str, str] = {}
     for stage in _stages(root / "dvc.lock").values():
         outs.update(_hashes(stage.get("outs")))
-    problems, checked = [], []
+    problems = []
     for name, stage in _stages(root / "beyond" / "dvc.lock").items():
-        checked.append(name)
         for path, md5 in _hashes(stage.get("deps")).items():
             if path in outs and md5 != outs[path]:
                 problems.append(f"{name} read {path} (md5 {md5[:12]}), the default run's is "
@@ -70,6 +67,17 @@ def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
                 problems.append(f"{name} read {path}, a file inside the default pipeline's "
                                 f"output {inside[0]}: its hash cannot be compared (declare the "
                                 "whole output as the dependency in beyond/dvc.yaml)")
+    return problems
+
+
+def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
+    """Check that the book shows one run (:func:`mixed_runs` finds nothing); returns the beyond
+    stages checked. A release requires it (``release-check``, the release workflow's book).
+
+    Raises:
+        MixedRunsError: naming each stale stage, the output, both hashes and what to rerun.
+    """
+    problems = mixed_runs(root)
     if problems:
         raise MixedRunsError(
             "the beyond pipeline's results were made from other outputs of the default "
@@ -77,7 +85,61 @@ def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
             + "\n  - ".join(problems)
             + "\nRerun `dvc repro beyond/dvc.yaml` (after `dvc repro`) and commit its results "
             "and beyond/dvc.lock, so that every page shows one run.")
-    return checked
+    return list(_stages(Path(root) / "beyond" / "dvc.lock"))
+
+
+#: What a page of the book shows: the default pipeline's results (its notebooks, figures and
+#: metrics), the campaign's (beyond/dvc.yaml: the verdict, controls, seeds, study), or both.
+SHOWS = ("default", "campaign", "both")
+
+
+def _rerun_phrase(root: Path) -> str:
+    machines = lineage_machines(root, DEFAULT.name)
+    records = [json.loads(p.read_text()) for p in
+               (root / lineage_folder(DEFAULT.name)).glob("gen*/summary.json")]
+    kinds = sorted({f"{m.get('cpu', '?')}, bf16 kind {m.get('cpu_bf16', '?')}"
+                    for m in machines.values()})
+    precision = sorted({str(r.get("precision", r.get("train", {}).get("precision", "?")))
+                        for r in records})
+    minutes = sum(float(r.get("train_seconds", 0)) for r in records) / 60
+    finished = max(str(m.get("finished", "")) for m in machines.values())
+    return (f"this checkout's rerun of the default pipeline (finished {finished or '?'} on "
+            f"{'; '.join(kinds)}, in {', '.join(precision)}; {minutes:.0f} min of training)")
+
+
+def _campaign_phrase(root: Path) -> str:
+    runs = [r for r in campaign_runs(root) if r["lineage"] != DEFAULT.name]
+    machines = sorted({m for r in runs for m in r["machines"]})
+    commits = sorted({str(json.loads(p.read_text()).get("machine", {}).get("commit", "?"))[:10]
+                      for r in runs for p in (root / r["folder"]).glob("gen*/summary.json")})
+    return (f"the committed campaign (trained from the committed default pipeline by commit"
+            f"{'s' if len(commits) > 1 else ''} {', '.join(f'`{c}`' for c in commits) or '?'} on "
+            f"{'; '.join(machines) or 'an unrecorded machine'})")
+
+
+def which_run(root: str | os.PathLike[str], shows: str, problems: Sequence[str]) -> str:
+    """The Markdown note a page carries in a book that shows two runs (``problems``, from
+    :func:`mixed_runs`, not empty: the default pipeline was rerun here and its outputs differ
+    from those the committed campaign read); ``""`` when the book shows one run. ``shows``:
+    what the page's results come from (:data:`SHOWS`)."""
+    if shows not in SHOWS:
+        raise ValueError(f"shows must be one of {', '.join(SHOWS)}, got {shows!r}")
+    if not problems:
+        return ""
+    root = Path(root)
+    rerun, campaign = _rerun_phrase(root), _campaign_phrase(root)
+    changed = len({p.split(" read ", 1)[1].split(" ", 1)[0] for p in problems})
+    differ = (f"The rerun's outputs differ from those the campaign read ({changed} of them): "
+              "the Reproducibility page says how close this machine came.")
+    if shows == "default":
+        return (f"**This page shows {rerun}.** The pages of the campaign (the verdict, the "
+                f"controls and seeds, the study) still show {campaign}. {differ}")
+    if shows == "campaign":
+        return f"**This page shows {campaign}**, not {rerun}. {differ}"
+    return (f"**This page shows two runs.** The default pipeline's numbers and figures (the "
+            f"ancestor, the four generations, the test-split evaluation) come from {rerun}; the "
+            f"campaign's (the verdict, the controls, the seeds, the small dense networks) from "
+            f"{campaign}. {differ}")
 
 
 def lineage_folder(lineage: str) -> str:

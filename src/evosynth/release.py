@@ -39,9 +39,10 @@ def release_problems(root: str | os.PathLike[str] = ".", history: bool = True) -
     """What keeps the repository at ``root`` from being the release its ``CITATION.cff`` names
     (empty: none). ``history=False`` skips the checks that need the cited commit in git (a
     shallow clone has only HEAD)."""
+    from .artifact import mixed_runs
     root = Path(root)
     cff = load_citation(root / "CITATION.cff")
-    problems = []
+    problems = [f"the book would mix two runs: {p}" for p in mixed_runs(root)]
     version = run_version(root)
     if str(cff.get("version")) != version:
         problems.append(f"CITATION.cff version {cff.get('version')!r} is not pyproject.toml's "
