@@ -39,12 +39,14 @@ class Step:
     cpu_bf16: str
 
 
-def measure_step(params: Params, steps: int = 3, warmup: int = 2) -> Step:
+def measure_step(params: Params, steps: int = 3, warmup: int = 2,
+                 precision: str | None = None) -> Step:
     """Time ``steps`` training steps (after ``warmup``) of the ancestor's network on random
-    images, as :func:`evosynth.training.train` runs them."""
+    images, as :func:`evosynth.training.train` runs them, in ``precision`` (default: the
+    ancestor's, ``auto`` resolved)."""
     train = params.ancestor.train
     device = select_device(train.device)
-    precision = resolve_precision(train.precision, device)
+    precision = resolve_precision(precision or train.precision, device)
     size = params.prepare.image_size
     torch.manual_seed(0)
     model = SaliencyNet(params.ancestor.model.to_config()).to(device)

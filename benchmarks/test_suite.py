@@ -1,0 +1,70 @@
+"""How long the README's test command takes on a fresh clone, and where its time goes.
+
+    python benchmarks/test_suite.py [--keep]
+
+Clones this repository's HEAD into a scratch folder, runs ``bash scripts/test.sh
+--durations=30`` there (set-up included: a new virtual environment from requirements.lock, the
+raw data) and writes ``benchmarks/results/test_suite.json`` (wall minutes of set-up and tests,
+the pytest summary, the 30 slowest tests, the machine) and ``test_suite.md``. Run it on a quiet
+machine: nothing else training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from evosynth.atomic import atomic_write, write_json
+from evosynth.provenance import machine_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", action="store_true", help="keep the scratch clone")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="evosynth-tests-"))
+    clone = scratch / "evosynth"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, text=True,
+                            capture_output=True, check=True).stdout.strip()
+    start = time.perf_counter()
+    setup = subprocess.run(["bash", "scripts/setup.sh"], cwd=clone, text=True,
+                           capture_output=True)
+    set_up = time.perf_counter() - start
+    tests = subprocess.run(["bash", "scripts/test.sh", "--durations=30", "-p", "no:cacheprovider"],
+                           cwd=clone, text=True, capture_output=True)
+    total = time.perf_counter() - start
+    out = tests.stdout
+    summary = (re.findall(r"^=+ (.*(?:passed|failed).*) =+$", out, re.M) or ["?"])[-1]
+    slowest = re.findall(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)$", out, re.M)
+    record = {"commit": commit, "returncode": tests.returncode, "setup_returncode":
+              setup.returncode, "setup_minutes": round(set_up / 60, 2),
+              "total_minutes": round(total / 60, 2), "summary": summary,
+              "slowest": [{"seconds": float(s), "phase": p, "test": t} for s, p, t in slowest],
+              "machine": machine_summary()}
+    write_json(OUT / "test_suite.json", record)
+    rows = ["| seconds | phase | test |", "|---:|---|---|"]
+    rows += [f"| {s['seconds']:.1f} | {s['phase']} | `{s['test']}` |" for s in record["slowest"]]
+    machine = record["machine"]
+    text = (f"`bash scripts/test.sh` on a fresh clone of `{commit[:10]}`: "
+            f"{record['total_minutes']:.1f} min in all, of which set-up "
+            f"{record['setup_minutes']:.1f} min; {summary}. Machine: {machine['cpu']} (bf16 kind "
+            f"{machine['cpu_bf16']}), {machine['cpu_cores']} cores.\n\n" + "\n".join(rows) + "\n")
+    atomic_write(OUT / "test_suite.md", lambda tmp: tmp.write_text(text))
+    print(text)
+    if tests.returncode:
+        print(out[-4000:])
+    if not args.keep:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
