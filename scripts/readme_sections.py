@@ -48,11 +48,31 @@ def rerun_verdicts(root: Path = ROOT) -> str:
                      for verdict, n in sorted(counts.items()))
 
 
+def main_job_table(root: Path = ROOT) -> str:
+    """The README's two commands timed on fresh clones, one row per machine kind measured
+    (benchmarks/results/main_job/*.json, benchmarks/results/test_suite.json)."""
+    rows = ["| machine kind (2 cores) | precision (`auto`) | `bash scripts/main.sh` | of which "
+            "`dvc repro` | `bash scripts/test.sh` |", "|---|---|---:|---:|---:|"]
+    tests = {}
+    suite = root / "benchmarks" / "results" / "test_suite.json"
+    if suite.is_file():
+        record = json.loads(suite.read_text())
+        tests[record["machine"]["cpu_bf16"]] = f"{record['total_minutes']:.1f} min"
+    for path in sorted((root / "benchmarks" / "results" / "main_job").glob("*.json")):
+        record = json.loads(path.read_text())
+        machine = record["machine"]
+        precision = "bf16" if machine["cpu_bf16"] in ("amx", "avx512_bf16") else "fp32"
+        rows.append(f"| {machine['cpu']}, bf16 kind {machine['cpu_bf16']} | {precision} | "
+                    f"{record['wall_minutes']:.1f} min | {record['dvc_repro_minutes']:.1f} min | "
+                    f"{tests.get(machine['cpu_bf16'], 'not measured')} |")
+    return "\n" + "\n".join(rows) + "\n"
+
+
 def sections(root: Path = ROOT) -> dict[str, str]:
     return {"main-job-minutes": main_job_minutes(root),
             "verdict": "\n" + (root / "results" / "verdict_summary.md").read_text().strip() + "\n",
             "training-minutes": training_minutes(root), "rerun-minutes": rerun_minutes(root),
-            "rerun-verdicts": rerun_verdicts(root),
+            "rerun-verdicts": rerun_verdicts(root), "main-job-table": main_job_table(root),
             "cite-run": "\n" + run_citation(root / "CITATION.cff") + "\n"}
 
 

@@ -74,7 +74,8 @@ def smoke(tmp_path_factory):
     # the committed run's reproduction check, metrics diff and verdict (made by hand after a
     # run: python -m evosynth verify / dvc metrics diff / python -m evosynth verdict), which
     # the Reproducibility page and the Overview include
-    for name in ("reproduction.md", "reproduction_metrics_diff.md", "verdict.md"):
+    for name in ("reproduction.md", "reproduction_metrics_diff.md", "verdict.md",
+                 "verdict_summary.md"):
         shutil.copy(ROOT / "results" / name, work / "results" / name)
     run([BIN / "dvc", "init", "--no-scm", "-q"], work)
     run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)

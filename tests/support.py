@@ -57,16 +57,16 @@ write_tables = campaign_table.write_tables
 
 def reduced_campaign(profile: dict) -> dict:
     """The campaign the test suite runs: ``profile`` with one replicate seed (its ancestor, its
-    default lineage, dense control and newborn lineage), the small dense network at the last
-    generation of two seeds, and one offspring curve: every kind of stage of beyond/dvc.yaml
-    runs at least once, and two seeds remain wherever a page draws an interval. The whole smoke
+    default lineage, dense control and newborn lineage), the small dense network at the first
+    and last generation of two seeds (the pages read both), and one offspring curve: every
+    kind of stage of beyond/dvc.yaml runs at least once, and two seeds remain wherever a page draws an interval. The whole smoke
     campaign (every seed of ``profile``) is ``tests/test_campaign.py`` (marker ``campaign``)."""
     data = copy.deepcopy(profile)
-    last = list(data["generation"]["lineage"])[-1]
+    first, *_, last = list(data["generation"]["lineage"])
     data["replicate"] = {"seeds": [1], "newborn_seeds": [1]}
-    data["small_dense"] = {"seeds": [0, 1], "generations": [last]}
+    data["small_dense"] = {"seeds": [0, 1], "generations": [first, last]}
     data["offspring_curve"] = {**data["offspring_curve"], "inits": ["inherit"],
-                               "generations": [list(data["generation"]["lineage"])[0]]}
+                               "generations": [first]}
     return data
 
 

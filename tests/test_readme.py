@@ -51,6 +51,7 @@ def test_every_typed_number_is_checked():
         str(params.ancestor.train.epochs): "ancestor.train.epochs",
         str(machine["cpu_cores"]): "the records' machine",
         "0.7": "the code example's factor", "10.1007": "DOI", "256": "SHA-256",
+        "512": "AVX-512, an instruction set's name",
     }
     assert params.ancestor.train.epochs == 96
     words = re.findall(r"(?<![\w.])\d+(?:\.\d+)*(?![\w])", typed_text().replace("·", " "))
