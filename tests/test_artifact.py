@@ -179,12 +179,12 @@ def test_a_book_of_one_run_says_nothing_and_one_of_two_runs_says_which_page_show
              "AMD EPYC, bf16 kind none, in bf16; 2 min of training)")
     campaign = ("the committed campaign (trained from the committed default pipeline by commit "
                 "`abcdef1234` on Xeon (bf16: amx))")
-    assert artifact.which_run(root, "default", problems).startswith(f"**This page shows {rerun}.**")
-    assert campaign in artifact.which_run(root, "default", problems)
+    assert artifact.which_run(root, "pipeline", problems).startswith(f"**This page shows {rerun}.**")
+    assert campaign in artifact.which_run(root, "pipeline", problems)
     assert artifact.which_run(root, "campaign", problems).startswith(
         f"**This page shows {campaign}**, not {rerun}.")
     both = artifact.which_run(root, "both", problems)
     assert both.startswith("**This page shows two runs.**") and rerun in both and campaign in both
     assert "(1 of them)" in both
-    with pytest.raises(ValueError, match="shows must be one of default, campaign, both"):
+    with pytest.raises(ValueError, match="shows must be one of pipeline, campaign, both"):
         artifact.which_run(root, "rerun", problems)

@@ -46,11 +46,11 @@ logger = logging.getLogger(__name__)
 #: pattern; a page not listed shows no result of the default pipeline's (tests/test_book_pages.py
 #: checks that every page that reads one is listed).
 PAGE_SHOWS = {
-    "book/experiment/prepare": "default",
-    "book/experiment/ancestor": "default",
-    "book/experiment/generation_gen*": "default",
-    "book/experiment/evaluate": "default",
-    "book/method": "default",
+    "book/experiment/prepare": "pipeline",
+    "book/experiment/ancestor": "pipeline",
+    "book/experiment/generation_gen*": "pipeline",
+    "book/experiment/evaluate": "pipeline",
+    "book/method": "pipeline",
     "book/index": "both",
     "book/results": "both",
     "book/discussion": "both",

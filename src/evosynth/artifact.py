@@ -90,7 +90,7 @@ def check_consistency(root: str | os.PathLike[str] = ".") -> list[str]:
 
 #: What a page of the book shows: the default pipeline's results (its notebooks, figures and
 #: metrics), the campaign's (beyond/dvc.yaml: the verdict, controls, seeds, study), or both.
-SHOWS = ("default", "campaign", "both")
+SHOWS = ("pipeline", "campaign", "both")
 
 
 def _rerun_phrase(root: Path) -> str:
@@ -131,7 +131,7 @@ def which_run(root: str | os.PathLike[str], shows: str, problems: Sequence[str])
     changed = len({p.split(" read ", 1)[1].split(" ", 1)[0] for p in problems})
     differ = (f"The rerun's outputs differ from those the campaign read ({changed} of them): "
               "the Reproducibility page says how close this machine came.")
-    if shows == "default":
+    if shows == "pipeline":
         return (f"**This page shows {rerun}.** The pages of the campaign (the verdict, the "
                 f"controls and seeds, the study) still show {campaign}. {differ}")
     if shows == "campaign":

@@ -113,35 +113,3 @@ def draw_offspring_curves(points: Sequence[Mapping[str, Any]], chosen: Mapping[s
     finally:
         plt.close(fig)
 
-
-def draw_lineage_training(histories: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]],
-                          path: str | os.PathLike[str]) -> Path:
-    """Validation adaptive F-beta after every epoch of a lineage's generations, one after the
-    other (``histories``: a label -> each generation's per-epoch records, generation 1 first),
-    written to ``path`` (PNG, atomically); a dotted line where a new generation starts. Shows
-    whether each generation's training had levelled off when its budget ran out."""
-    import matplotlib.pyplot as plt
-
-    from .atomic import atomic_write
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    starts: set[int] = set()
-    for colour, (label, generations) in zip(("C0", "C1", "C2", "C3"), histories.items()):
-        offset = 0
-        for k, history in enumerate(generations):
-            epochs = [offset + r["epoch"] for r in history]
-            ax.plot(epochs, [r[f"val/{CURVE_METRIC}"] for r in history], color=colour, lw=1.5,
-                    label=label if k == 0 else None)
-            starts.add(offset)
-            offset = epochs[-1] if epochs else offset
-    for start in sorted(starts)[1:]:
-        ax.axvline(start + 0.5, color="grey", ls=":", lw=1)
-    ax.set(xlabel="epoch, counted over generations 1, 2, 3, 4 (dotted: a new generation)",
-           ylabel="validation adaptive F-beta",
-           title="Each generation's training, epoch by epoch (the first recipe)")
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    try:
-        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=150,
-                                                          bbox_inches="tight"))
-    finally:
-        plt.close(fig)

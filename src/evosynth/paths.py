@@ -198,11 +198,6 @@ class Paths:
         return self.root / "results" / "offspring_curve.png"
 
     @property
-    def lineage_training_figure(self) -> Path:
-        """The first recipe's lineage and dense control, validation score epoch by epoch."""
-        return self.root / "results" / "lineage_training.png"
-
-    @property
     def beyond(self) -> Path:
         """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON)."""
         return self.root / "results" / "beyond.json"

@@ -17,7 +17,7 @@ from typing import Any
 from ..atomic import atomic_write, write_json
 from ..checkpoints import load_checkpoint, load_network
 from ..config import OffspringCurveParams, Params, ParamsError
-from ..curve import chosen_budget, curve_scores, draw_lineage_training, draw_offspring_curves
+from ..curve import chosen_budget, curve_scores, draw_offspring_curves
 from ..data import SaliencySet
 from ..genetics import Masks
 from ..lineage import make_generation
@@ -130,21 +130,7 @@ def offspring_curve_summary(params: Params, paths: Paths = Paths()) -> dict[str,
     if points:
         draw_offspring_curves(points, {c: e["chosen"] for c, e in curves.items()},
                               section.tolerance, paths.offspring_curve_figure)
-    draw_lineage_training(first_recipe_histories(params, paths), paths.lineage_training_figure)
     return summary
-
-
-def first_recipe_histories(params: Params, paths: Paths) -> dict[str, list[list[dict]]]:
-    """The per-epoch records of every generation of seed 0's default lineage and of its dense
-    control, as the first recipe trained them (their committed training records)."""
-    histories = {}
-    for label, section in (("Darwin (seed 0)", "generation"), ("dense control (seed 0)",
-                                                               "control")):
-        where = paths.for_lineage(section)
-        records = [where.summary(name) for name in params.generation.lineage]
-        if all(r.is_file() for r in records):
-            histories[label] = [json.loads(r.read_text())["history"] for r in records]
-    return histories
 
 
 def offspring_curve_table(summary: dict[str, Any]) -> str:
