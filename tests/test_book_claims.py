@@ -167,15 +167,17 @@ def test_every_layer_thins_at_almost_the_same_rate():
 
 
 def test_the_learning_curve_sentences():
-    """results.md: the longest budget measured is the chosen one; its run flattens over its
-    last few dozen epochs (its last 24 gain less than the rule's tolerance); the ancestor of the
-    default pipeline is that run again (the same validation scores)."""
+    """results.md: on the curve as first measured (up to 96 epochs) the longest budget was the
+    chosen one and is the first recipe's ancestor; the 192-epoch run scores more than the
+    tolerance above it, so the whole curve picks 192, again at its edge; the ancestor of the
+    default pipeline is the 96-epoch run again (the same validation scores)."""
     curve = _json("results/learning_curve.json")
-    assert curve["chosen"] == max(map(int, curve["budgets"])) == PARAMS.ancestor.train.epochs
-    history = _json("results/gen0/summary.json")["history"]
-    gain = history[-1]["val/f_beta_adaptive"] - history[-25]["val/f_beta_adaptive"]
-    assert 0 <= gain < PARAMS.learning_curve.tolerance, gain
-    again = _json(f"results/learning_curve/budget{curve['chosen']}.json")
+    scores = {int(b): v["f_beta_adaptive"] for b, v in curve["budgets"].items()}
+    first = {b: v for b, v in scores.items() if b <= 96}
+    assert max(first, key=first.get) == max(first) == PARAMS.ancestor.train.epochs == 96
+    assert scores[192] - scores[96] > PARAMS.learning_curve.tolerance
+    assert curve["chosen"] == max(scores) == 192
+    again = _json(f"results/learning_curve/budget{PARAMS.ancestor.train.epochs}.json")
     assert again["val"] == _json("results/gen0/summary.json")["val"]
 
 

@@ -54,6 +54,10 @@ def test_a_tiny_curve_end_to_end_reads_no_test_split(tmp_path):
         learning_curve_point(params, 3, paths, progress=False)
 
 
+#: The largest budget of the learning curve when the first recipe's ancestor epochs were fixed.
+FIRST_RECIPE_LARGEST_BUDGET = 96
+
+
 def test_the_committed_curve_fixes_the_ancestor_epochs():
     """The ancestor of params.yaml trains the budget that the committed validation curve
     chooses by the rule of params.yaml (and the summary is the rule applied to the records)."""
@@ -72,4 +76,9 @@ def test_the_committed_curve_fixes_the_ancestor_epochs():
         assert len(p["history"]) == b
     summary = json.loads(paths.learning_curve_summary.read_text())
     assert summary["chosen"] == chosen_budget(scores, curve["tolerance"])
-    assert params["ancestor"]["train"]["epochs"] == summary["chosen"]
+    # The first recipe's ancestor: the rule's pick on the curve as first measured (budgets up
+    # to 96); the curve extended past it (claims.yaml's best-effort recipe) may pick more, and
+    # then the best-effort ancestors train that many epochs.
+    first = {b: v for b, v in scores.items() if b <= FIRST_RECIPE_LARGEST_BUDGET}
+    assert params["ancestor"]["train"]["epochs"] == chosen_budget(first, curve["tolerance"])
+    assert summary["chosen"] >= params["ancestor"]["train"]["epochs"]

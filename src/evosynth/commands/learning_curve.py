@@ -16,8 +16,9 @@ def _run(params, args):
         show({k: summary[k] for k in ("budgets", "chosen", "ancestor_epochs",
                                       "ancestor_follows_rule")})
         if not summary["ancestor_follows_rule"]:
-            print(f"ancestor.train.epochs = {summary['ancestor_epochs']} is not the rule's "
-                  f"choice {summary['chosen']}: set it in params.yaml")
+            print(f"ancestor.train.epochs = {summary['ancestor_epochs']} (the first recipe) is "
+                  f"not the rule's choice {summary['chosen']} on the whole curve: the "
+                  "best-effort recipe's ancestors train that many epochs (claims.yaml)")
 
 
 COMMAND = Command(
