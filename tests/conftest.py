@@ -9,7 +9,6 @@ run (about three minutes on 2 CPU cores) and one build. Every test that uses the
 """
 
 import shutil
-from pathlib import Path
 
 import pytest
 import torch
@@ -17,7 +16,7 @@ import torch
 from evosynth import make_shapes
 
 from support import (BIN, BOOK, PIPELINE, RAW_DATA_MISSING, RAW_FASHION, ROOT, SMOKE_TESTED,
-                     SmallNet, commit_project, copy_project, run, write_params, write_tables)
+                     SmallNet, commit_project, copy_project, copy_smoke, run, write_params, write_tables)
 
 #: The session fixtures that run the smoke pipeline (DVC, papermill, jupyter-book).
 SMOKE_FIXTURES = {"smoke", "smoke_book", "smoke_git"}
@@ -103,17 +102,7 @@ def smoke_git(smoke, tmp_path_factory):
     :func:`support.commit_project`: the publisher of tests/test_remote.py, the committed
     project of tests/test_book_from_git.py. The ``smoke`` folder itself is left as it is."""
     work, _ = smoke
-
-    def skip(folder, names):
-        folder = Path(folder)
-        if folder == work:
-            return {"_build", "study-repro.log"} & set(names)
-        if folder == work / ".dvc":
-            return {"tmp"} & set(names)
-        return set()
-
-    repo = tmp_path_factory.mktemp("smoke-git") / "project"
-    shutil.copytree(work, repo, symlinks=True, ignore=skip)
+    repo = copy_smoke(work, tmp_path_factory.mktemp("smoke-git") / "project")
     # committed in the real repository, read by the pipeline (requirements.lock) or the book
     # (CITATION.cff); copied here when the smoke fixture did not
     for name in ("requirements.lock", "CITATION.cff"):

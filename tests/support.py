@@ -117,6 +117,23 @@ def copy_project(work: Path, names=PIPELINE) -> Path:
     return work
 
 
+def copy_smoke(work: Path, dest: Path) -> Path:
+    """A copy of the smoke run's folder ``work`` (with its DVC cache; without its book build,
+    its study log and DVC's tmp), for a test that changes it: the session's ``smoke`` folder
+    itself is shared and stays as it is."""
+
+    def skip(folder, names):
+        folder = Path(folder)
+        if folder == work:
+            return {"_build", "study-repro.log", "dvc_plots"} & set(names)
+        if folder == work / ".dvc":
+            return {"tmp"} & set(names)
+        return set()
+
+    shutil.copytree(work, dest, symlinks=True, ignore=skip)
+    return dest
+
+
 GIT = ["git", "-c", "user.name=evosynth tests", "-c", "user.email=tests@example.org",
        "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from support import (BIN, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ROOT, QuietHandler, commit_project,
-                     run)
+                     copy_smoke, run)
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
@@ -46,16 +46,7 @@ EXPERIMENT = "gen4-seed9"
 def _copy(work: Path, dest: Path) -> Path:
     """A copy of the project folder ``work`` (no book build, no DVC tmp) that renders its plots
     with the repository's offline HTML template, as the real .dvc/config says."""
-
-    def skip(folder, names):
-        folder = Path(folder)
-        if folder == work:
-            return {"_build", "study-repro.log", "dvc_plots"} & set(names)
-        if folder == work / ".dvc":
-            return {"tmp"} & set(names)
-        return set()
-
-    shutil.copytree(work, dest, symlinks=True, ignore=skip)
+    copy_smoke(work, dest)
     shutil.copy(ROOT / ".dvc" / "plots.html", dest / ".dvc" / "plots.html")
     run([BIN / "dvc", "config", "plots.html_template", "plots.html"], dest)
     return dest
