@@ -142,6 +142,24 @@ def test_newborn_offspring_start_fresh_but_keep_the_drawn_synapses(tiny_run):
     assert newborn.masks.is_subset_of(load_checkpoint(paths.network("gen0"))["masks"])
 
 
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_an_offspring_keeps_its_dead_synapses_at_zero_in_either_precision(tiny_run, precision):
+    """Trained in fp32 or under bf16 autocast (the default pipeline's precision on a CPU with
+    native bf16; the smoke profile trains in fp32), an offspring is a subset of its parent and
+    every synapse it lost stays exactly zero."""
+    from evosynth.config import parse_params
+    from evosynth.stages.generation import generation
+    params, paths, tmp = tiny_run
+    data = params.model_dump(mode="json")
+    data["generation"]["train"]["precision"] = precision
+    offspring = generation(parse_params(data), "gen1", paths, progress=False)
+    assert offspring.summary["precision"] == precision
+    state = load_checkpoint(paths.network("gen1"))
+    assert state["masks"].is_subset_of(load_checkpoint(paths.network("gen0"))["masks"])
+    for name, mask in state["masks"].items():
+        assert bool((state["model"][name][~mask] == 0).all()), name
+
+
 def test_a_small_dense_network_has_the_offspring_size_and_its_total_training(tiny_run):
     from evosynth.stages.generation import generation
     from evosynth.stages.scores import campaign_metrics
