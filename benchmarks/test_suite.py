@@ -6,7 +6,9 @@ Clones this repository's HEAD into a scratch folder, runs ``bash scripts/test.sh
 --durations=30`` there (set-up included: a new virtual environment from requirements.lock, the
 raw data) and writes ``benchmarks/results/test_suite.json`` (wall minutes of set-up and tests,
 the pytest summary, the 30 slowest tests, the machine) and ``test_suite.md``. Run it on a quiet
-machine: nothing else training.
+machine: nothing else training. The same machine kind can be twice as fast one hour as the
+next (a shared host): a fixed workload (fp32 matrix products on 2 threads) is timed before and
+after the suite, so that two measurements can be compared.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +27,17 @@ from evosynth.provenance import machine_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results"
+#: The reference workload: 200 products of two 1024 x 1024 fp32 matrices on 2 threads.
+REFERENCE = ("import time, torch; torch.set_num_threads(2); torch.manual_seed(0); "
+             "a = torch.randn(1024, 1024); a @ a; t = time.perf_counter(); "
+             "[a @ a for _ in range(200)]; print(time.perf_counter() - t)")
+
+
+def reference_seconds(python: str) -> float:
+    """Seconds of the reference workload on this machine now (a fresh process)."""
+    done = subprocess.run([python, "-c", REFERENCE], text=True, capture_output=True,
+                          check=True)
+    return round(float(done.stdout.strip()), 2)
 
 
 def main() -> None:
@@ -35,6 +49,7 @@ def main() -> None:
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, text=True,
                             capture_output=True, check=True).stdout.strip()
+    before = reference_seconds(sys.executable)
     start = time.perf_counter()
     setup = subprocess.run(["bash", "scripts/setup.sh"], cwd=clone, text=True,
                            capture_output=True)
@@ -42,6 +57,7 @@ def main() -> None:
     tests = subprocess.run(["bash", "scripts/test.sh", "--durations=30", "-p", "no:cacheprovider"],
                            cwd=clone, text=True, capture_output=True)
     total = time.perf_counter() - start
+    after = reference_seconds(sys.executable)
     out = tests.stdout
     summary = (re.findall(r"^=+ (.*(?:passed|failed).*) =+$", out, re.M) or ["?"])[-1]
     slowest = re.findall(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)$", out, re.M)
@@ -49,6 +65,7 @@ def main() -> None:
               setup.returncode, "setup_minutes": round(set_up / 60, 2),
               "total_minutes": round(total / 60, 2), "summary": summary,
               "slowest": [{"seconds": float(s), "phase": p, "test": t} for s, p, t in slowest],
+              "reference_seconds": {"before": before, "after": after},
               "machine": machine_summary()}
     write_json(OUT / "test_suite.json", record)
     rows = ["| seconds | phase | test |", "|---:|---|---|"]
@@ -57,7 +74,9 @@ def main() -> None:
     text = (f"`bash scripts/test.sh` on a fresh clone of `{commit[:10]}`: "
             f"{record['total_minutes']:.1f} min in all, of which set-up "
             f"{record['setup_minutes']:.1f} min; {summary}. Machine: {machine['cpu']} (bf16 kind "
-            f"{machine['cpu_bf16']}), {machine['cpu_cores']} cores.\n\n" + "\n".join(rows) + "\n")
+            f"{machine['cpu_bf16']}), {machine['cpu_cores']} cores; its speed then: the reference "
+            f"workload (200 fp32 1024x1024 products, 2 threads) took {before:.2f} s before the "
+            f"suite and {after:.2f} s after.\n\n" + "\n".join(rows) + "\n")
     atomic_write(OUT / "test_suite.md", lambda tmp: tmp.write_text(text))
     print(text)
     if tests.returncode:

@@ -25,9 +25,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "setup: installing requirements.lock into .venv (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
-  # --no-compile: Python compiles a module the first time it is imported instead of pip
-  # compiling all of them (torch's thousands) now
-  .venv/bin/python -m pip install --quiet --no-compile --require-hashes --no-deps -r requirements.lock
+  .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
   .venv/bin/python -m pip install --quiet --no-deps -e .
   .venv/bin/python -m pip check
   echo "$want" > "$stamp"

@@ -15,11 +15,12 @@ import torch
 
 from evosynth import make_shapes
 
-from support import (BIN, BOOK, PIPELINE, RAW_DATA_MISSING, RAW_FASHION, ROOT, SMOKE_TESTED,
-                     SmallNet, commit_project, copy_project, copy_smoke, run, write_params, write_tables)
+from support import (BIN, BOOK, PIPELINE, RAW_DATA_MISSING, RAW_FASHION, RESEEDED, ROOT,
+                     SMOKE_TESTED, SmallNet, commit_project, copy_project, copy_smoke, run,
+                     write_params, write_tables)
 
 #: The session fixtures that run the smoke pipeline (DVC, papermill, jupyter-book).
-SMOKE_FIXTURES = {"smoke", "smoke_book", "smoke_git"}
+SMOKE_FIXTURES = {"smoke", "smoke_book", "smoke_git", "reseeded"}
 
 
 def _skip_without_raw_data() -> None:
@@ -109,3 +110,24 @@ def smoke_git(smoke, tmp_path_factory):
         if not (repo / name).exists():
             shutil.copy(ROOT / name, repo / name)
     return commit_project(repo)
+
+
+@pytest.fixture(scope="session")
+def reseeded(smoke, tmp_path_factory):
+    """A git copy of the smoke run after ``dvc exp run -n gen3-seed33 -S
+    generation.lineage.gen3.seed=33`` (the workspace holds the experiment): one rerun shared by
+    tests/test_pipeline.py (which stages a new seed reruns) and tests/test_plots.py (``dvc plots
+    diff`` of HEAD against the experiment). Returns (folder, the experiment's output)."""
+    work, _ = smoke
+    repo = copy_smoke(work, tmp_path_factory.mktemp("reseeded") / "project")
+    # the repository's offline plots template, as the real .dvc/config says
+    shutil.copy(ROOT / ".dvc" / "plots.html", repo / ".dvc" / "plots.html")
+    run([BIN / "dvc", "config", "plots.html_template", "plots.html"], repo)
+    # committed in the real repository; the pipeline reads requirements.lock
+    for name in ("requirements.lock", "CITATION.cff"):
+        if not (repo / name).exists():
+            shutil.copy(ROOT / name, repo / name)
+    commit_project(repo, "the smoke run")
+    experiment = run([BIN / "dvc", "exp", "run", "-n", RESEEDED,
+                      "-S", "generation.lineage.gen3.seed=33"], repo)
+    return repo, experiment.stdout

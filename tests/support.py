@@ -34,7 +34,7 @@ RAW_FASHION = RAW / "fashion-mnist"
 RAW_DATA_MISSING = "raw data not fetched (bash scripts/setup.sh)"
 
 #: What the default pipeline needs, and what the book needs on top (see :func:`copy_project`).
-PIPELINE = ("dvc.yaml", "data.dvc", "notebooks", "src", "requirements.lock")
+PIPELINE = ("dvc.yaml", "data.dvc", ".dvcignore", "notebooks", "src", "requirements.lock")
 BOOK = ("_config.yml", "_toc.yml", "book", "beyond", "benchmarks", "CITATION.cff")
 
 #: The smoke profile's parameters (deep-copy before changing them).
@@ -72,6 +72,8 @@ def reduced_campaign(profile: dict) -> dict:
 
 #: The test suite's smoke run: the smoke profile with the reduced campaign.
 SMOKE_TESTED = reduced_campaign(SMOKE)
+#: The experiment of conftest's ``reseeded``: generation 3 synthesised again with another seed.
+RESEEDED = "gen3-seed33"
 
 
 # --- subprocesses ------------------------------------------------------------------------------

@@ -144,9 +144,9 @@ def test_newborn_offspring_start_fresh_but_keep_the_drawn_synapses(tiny_run):
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_an_offspring_keeps_its_dead_synapses_at_zero_in_either_precision(tiny_run, precision):
-    """Trained in fp32 or under bf16 autocast (the default pipeline's precision on a CPU with
-    native bf16; the smoke profile trains in fp32), an offspring is a subset of its parent and
-    every synapse it lost stays exactly zero."""
+    """Trained in fp32 or under bf16 autocast (what `precision: auto` picks on a CPU with
+    native bf16), an offspring is a subset of its parent and every synapse it lost stays
+    exactly zero, whichever precision the machine running the tests would pick."""
     from evosynth.config import parse_params
     from evosynth.stages.generation import generation
     params, paths, tmp = tiny_run

@@ -7,6 +7,7 @@ import hashlib
 import json
 import random
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -18,8 +19,7 @@ import yaml
 
 from evosynth import SaliencySet, load_checkpoint
 
-from support import (BIN, SMOKE, bin_env, copy_project, copy_smoke, run, wait_for,
-                     write_params)
+from support import BIN, SMOKE, bin_env, copy_project, run, wait_for, write_params
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
@@ -101,28 +101,38 @@ def _digests(work, names) -> dict[str, str]:
     return {str(f.relative_to(work)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
-def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke, tmp_path):
-    """A second ``dvc repro`` runs nothing; a new seed for gen3 (in a copy of the smoke run)
-    reruns gen3, what descends from it and the evaluation, nothing upstream. That a rerun with
-    the same parameters comes back bit for bit is tests/test_remote.py's forced rerun."""
+def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke, reseeded):
+    """A second ``dvc repro`` runs nothing; an experiment with a new seed for gen3 (conftest's
+    ``reseeded``, in a git copy of the smoke run) reruns gen3, what descends from it and the
+    evaluation, nothing upstream. That a rerun with the same parameters comes back bit for bit
+    is tests/test_remote.py's forced rerun."""
     work, _ = smoke
     again = run([BIN / "dvc", "repro"], work)
     assert _stages_run(again.stdout) == set()
     assert json.loads(run([BIN / "dvc", "status", "--json"], work).stdout) == {}
-    work = copy_smoke(work, tmp_path / "project")
-    changed = ("gen3", "gen4")
-    original_outputs = _digests(work, changed)
-    untouched = _digests(work, ("gen0", "gen1", "gen2"))
-    params = yaml.safe_load((work / "params.yaml").read_text())
-    params["generation"]["lineage"]["gen3"]["seed"] = 33
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    rerun = run([BIN / "dvc", "repro", "dvc.yaml"], work)
-    assert _stages_run(rerun.stdout) == {"generation@gen3", "generation@gen4", "evaluate"}
-    reseeded = _digests(work, changed)
-    assert all(reseeded[f] != original_outputs[f] for f in reseeded
+    repo, output = reseeded
+    assert _stages_run(output) == {"generation@gen3", "generation@gen4", "evaluate"}
+    changed, untouched = ("gen3", "gen4"), ("gen0", "gen1", "gen2")
+    original, reseeded_digests = _digests(work, changed), _digests(repo, changed)
+    assert all(reseeded_digests[f] != original[f] for f in original
                if f.startswith("models/") and f.endswith(".pt")), "the new seed changed nothing"
-    assert _digests(work, ("gen0", "gen1", "gen2")) == untouched
-    assert json.loads(run([BIN / "dvc", "status", "--json", "dvc.yaml"], work).stdout) == {}
+    assert _digests(repo, untouched) == _digests(work, untouched)
+    assert json.loads(run([BIN / "dvc", "status", "--json", "dvc.yaml"], repo).stdout) == {}
+
+
+def test_bytecode_beside_the_sources_stales_no_stage(smoke):
+    """Python writes __pycache__/ beside the modules it imports (unless told not to); a stage
+    whose `deps:` name a source folder (src/evosynth/genetics) must not go stale for it
+    (.dvcignore)."""
+    work, _ = smoke
+    run([BIN / "python", "-m", "compileall", "-q", "src"], work)
+    caches = list((work / "src").rglob("__pycache__"))
+    try:
+        assert any(c.parent.name == "genetics" for c in caches), caches
+        assert json.loads(run([BIN / "dvc", "status", "--json"], work).stdout) == {}
+    finally:
+        for cache in caches:
+            shutil.rmtree(cache)
 
 
 def test_book_builds_from_the_smoke_run_without_warnings(smoke, smoke_book):

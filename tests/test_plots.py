@@ -1,15 +1,15 @@
 """DVC-native experiment records: dvc.yaml's top-level ``plots:`` on the smoke run.
 
 * ``dvc plots show --json``: every plot is there, with one series per generation;
-* ``dvc plots diff`` between the committed smoke run and one experiment on it (gen4 resynthesised
-  with another seed, ``dvc exp run -S``) shows both revisions in every plot;
+* ``dvc plots diff`` between the committed smoke run and one experiment on it (gen3 resynthesised
+  with another seed, ``dvc exp run -S``: conftest's ``reseeded``) shows both revisions in every
+  plot;
 * the HTML page of ``dvc plots show`` (.dvc/config's ``plots.html_template``: .dvc/plots.html,
   Vega, Vega-Lite and vega-embed inline) loads nothing from the network and draws every plot,
   in headless Chromium as in tests/test_book_render.py.
 
-Needs the session fixture ``smoke`` of tests/conftest.py. Its folder is shared and is left as it
-is: these tests work in copies of it (about 40 s more for the experiment, which reruns
-generation@gen4 and evaluate only).
+Needs the session fixtures ``smoke`` and ``reseeded`` of tests/conftest.py. The smoke folder is
+shared and is left as it is: these tests work in copies of it.
 """
 
 import csv
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from support import (BIN, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ROOT, QuietHandler, commit_project,
+from support import (BIN, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, RESEEDED, ROOT, QuietHandler,
                      copy_smoke, run)
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
@@ -40,7 +40,7 @@ PLOTS = [SYNAPSES, F_BETA, PR, LOSS, VAL]
 # the dvclive record of each plot over epochs, relative to results/genK/
 EPOCH_FILES = {LOSS: "live/plots/metrics/train/loss.tsv",
                VAL: "live/plots/metrics/val/f_beta_adaptive.tsv"}
-EXPERIMENT = "gen4-seed9"
+EXPERIMENT = RESEEDED
 
 
 def _copy(work: Path, dest: Path) -> Path:
@@ -93,21 +93,10 @@ def shown(project):
 
 
 @pytest.fixture(scope="module")
-def diffed(smoke, tmp_path_factory):
-    """``dvc plots diff HEAD <experiment> --json`` in a git copy of the smoke run, after one
-    experiment that resynthesises gen4 with another seed (generation@gen4 and evaluate rerun)."""
-    work, _ = smoke
-    repo = _copy(work, tmp_path_factory.mktemp("plots-exp") / "project")
-    # committed in the real repository; the pipeline reads requirements.lock
-    for name in ("requirements.lock", "CITATION.cff"):
-        if not (repo / name).exists():
-            shutil.copy(ROOT / name, repo / name)
-    commit_project(repo, "the smoke run")
-    experiment = run([BIN / "dvc", "exp", "run", "-n", EXPERIMENT,
-                      "-S", "generation.lineage.gen4.seed=9"], repo)
-    reran = {line.split("'")[1] for line in experiment.stdout.splitlines()
-             if line.startswith("Running stage")}
-    assert reran == {"generation@gen4", "evaluate"}, experiment.stdout[-3000:]
+def diffed(reseeded):
+    """``dvc plots diff HEAD <experiment> --json`` in a git copy of the smoke run after one
+    experiment that resynthesises gen3 with another seed (conftest's ``reseeded``)."""
+    repo, _ = reseeded
     return _json(run([BIN / "dvc", "plots", "diff", "HEAD", EXPERIMENT, "--json"], repo))
 
 
@@ -184,10 +173,12 @@ def test_plots_diff_pr_curves_per_generation_and_revision(diffed):
         return [(row["recall"], row["precision"]) for row in values
                 if row["rev"] == rev and row["filename"] == f"{generation}.csv"]
 
-    # only gen4 was resynthesised: its curve is the experiment's own, the others are shared
-    for g in GENERATIONS[:-1]:
+    # gen3 was resynthesised, and gen4 descends from it: their curves are the experiment's
+    # own, the others are shared
+    for g in GENERATIONS[:3]:
         assert curve("HEAD", g) == curve(EXPERIMENT, g), g
-    assert curve("HEAD", "gen4") != curve(EXPERIMENT, "gen4")
+    for g in GENERATIONS[3:]:
+        assert curve("HEAD", g) != curve(EXPERIMENT, g), g
 
 
 # --- the HTML page, offline, in headless Chromium ---
