@@ -25,7 +25,11 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "setup: installing requirements.lock into .venv (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+  .venv/bin/python -m pip install --quiet --no-compile --require-hashes --no-deps -r requirements.lock
+  # Byte-compile on every core (pip compiles one file at a time). Needed, not optional: where
+  # PYTHONDONTWRITEBYTECODE is set, Python never writes a .pyc, and every process would compile
+  # torch again. A file that does not compile (templates, test data) is skipped, as pip skips it.
+  .venv/bin/python -m compileall -qq -j 0 .venv/lib/python3*/site-packages >/dev/null || true
   .venv/bin/python -m pip install --quiet --no-deps -e .
   .venv/bin/python -m pip check
   echo "$want" > "$stamp"
