@@ -16,7 +16,7 @@ import torch
 from evosynth import make_shapes
 
 from support import (BIN, BOOK, PIPELINE, RAW_DATA_MISSING, RAW_FASHION, RESEEDED, ROOT,
-                     SMOKE_TESTED, SmallNet, commit_project, copy_project, copy_smoke, run,
+                     SMOKE_TESTED, SmallNet, commit_smoke_copy, copy_project, copy_smoke, run,
                      write_params, write_tables)
 
 #: The session fixtures that run the smoke pipeline (DVC, papermill, jupyter-book).
@@ -100,16 +100,10 @@ def smoke_book(smoke):
 @pytest.fixture(scope="session")
 def smoke_git(smoke, tmp_path_factory):
     """A copy of the smoke run (with its DVC cache) made a git repository by
-    :func:`support.commit_project`: the publisher of tests/test_remote.py, the committed
+    :func:`support.commit_smoke_copy`: the publisher of tests/test_remote.py, the committed
     project of tests/test_book_from_git.py. The ``smoke`` folder itself is left as it is."""
     work, _ = smoke
-    repo = copy_smoke(work, tmp_path_factory.mktemp("smoke-git") / "project")
-    # committed in the real repository, read by the pipeline (requirements.lock) or the book
-    # (CITATION.cff); copied here when the smoke fixture did not
-    for name in ("requirements.lock", "CITATION.cff"):
-        if not (repo / name).exists():
-            shutil.copy(ROOT / name, repo / name)
-    return commit_project(repo)
+    return commit_smoke_copy(copy_smoke(work, tmp_path_factory.mktemp("smoke-git") / "project"))
 
 
 @pytest.fixture(scope="session")
@@ -123,11 +117,7 @@ def reseeded(smoke, tmp_path_factory):
     # the repository's offline plots template, as the real .dvc/config says
     shutil.copy(ROOT / ".dvc" / "plots.html", repo / ".dvc" / "plots.html")
     run([BIN / "dvc", "config", "plots.html_template", "plots.html"], repo)
-    # committed in the real repository; the pipeline reads requirements.lock
-    for name in ("requirements.lock", "CITATION.cff"):
-        if not (repo / name).exists():
-            shutil.copy(ROOT / name, repo / name)
-    commit_project(repo, "the smoke run")
+    commit_smoke_copy(repo, "the smoke run")
     experiment = run([BIN / "dvc", "exp", "run", "-n", RESEEDED,
                       "-S", "generation.lineage.gen3.seed=33"], repo)
     return repo, experiment.stdout

@@ -136,6 +136,16 @@ def copy_smoke(work: Path, dest: Path) -> Path:
     return dest
 
 
+def commit_smoke_copy(repo: Path, message: str = "a run of the pipeline") -> Path:
+    """Commit a :func:`copy_smoke` folder with :func:`commit_project`, after adding the files the
+    real repository commits and the pipeline or the book read (requirements.lock,
+    CITATION.cff) where the smoke run has none."""
+    for name in ("requirements.lock", "CITATION.cff"):
+        if not (repo / name).exists():
+            shutil.copy(ROOT / name, repo / name)
+    return commit_project(repo, message)
+
+
 GIT = ["git", "-c", "user.name=evosynth tests", "-c", "user.email=tests@example.org",
        "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
 
