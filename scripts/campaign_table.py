@@ -3,7 +3,8 @@ params.yaml: one `offspring` entry per generation of every lineage beside the de
 pipeline's (the structured lineage, the dense control and the newborn lineage of seed 0, and
 the default lineage, dense control and newborn lineage of every replicate seed), each with its
 seed, its folder under models/ and its parent's; one `small` entry per small dense network;
-one `curve` entry per point of the offspring's validation learning curve.
+one `curve` entry per point of the offspring's validation learning curve; and the same two
+tables of the best-effort recipe (`best`, `best_small`: every seed of `best_effort`).
 
     python scripts/campaign_table.py          # print the tables (YAML) to paste into vars:
 
@@ -22,7 +23,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from evosynth.hparams import CONTROL, DEFAULT, LINEAGES, NEWBORN  # noqa: E402
+from evosynth.hparams import CONTROL, DEFAULT, LINEAGES, NEWBORN, REPLICATED  # noqa: E402
 from evosynth.paths import Paths  # noqa: E402
 
 MODELS = Paths().model_dir("gen0").parent
@@ -60,13 +61,37 @@ def offspring_table(params: dict) -> dict[str, dict]:
     return table
 
 
-def small_table(params: dict) -> dict[str, dict]:
-    """``{stage key: {seed, gen, dir, size}}`` for every small dense network (``size``: the
-    models folder of the default lineage's generation whose synapse count it takes)."""
-    section = params.get("small_dense") or {}
+def best_table(params: dict) -> dict[str, dict]:
+    """``{stage key: {section, gen, seed, dir, parent}}`` for every generation of the
+    best-effort recipe: the default lineage, its dense control (``best_effort.seeds``) and the
+    newborn lineage (``best_effort.newborn_seeds``), each from its seed's best-effort ancestor."""
+    best = params.get("best_effort") or {}
+    recipe = Paths().for_recipe("best-effort")
     table = {}
-    for seed in section.get("seeds", []):
-        run = Paths().for_run(seed)
+    for lineage in REPLICATED:
+        seeds = best.get("newborn_seeds", []) if lineage is NEWBORN else best.get("seeds", [])
+        for seed in seeds:
+            where = recipe.for_run(seed).for_lineage(lineage.section)
+            parent = "gen0"
+            for gen in params[lineage.section]["lineage"]:
+                table[f"{lineage.name}-seed{seed}-{gen}"] = {
+                    "section": lineage.section, "gen": gen, "seed": seed,
+                    "dir": _folder(where, gen).rsplit("/", 1)[0],
+                    "parent": _folder(where, parent)}
+                parent = gen
+    return table
+
+
+def small_table(params: dict, recipe: str = "first") -> dict[str, dict]:
+    """``{stage key: {seed, gen, dir, size}}`` for every small dense network (``size``: the
+    models folder of the default lineage's generation whose synapse count it takes) of
+    training recipe ``recipe``."""
+    section = params.get("small_dense") or {}
+    seeds = section.get("seeds", []) if recipe == "first" else \
+        (params.get("best_effort") or {}).get("small_dense_seeds", [])
+    table = {}
+    for seed in seeds:
+        run = Paths().for_recipe(recipe).for_run(seed)
         for gen in section.get("generations", []):
             table[f"seed{seed}-{gen}"] = {
                 "seed": seed, "gen": gen,
@@ -96,7 +121,8 @@ def curve_table(params: dict) -> dict[str, dict]:
 def tables(params: dict) -> dict[str, dict]:
     """Every table of beyond/dvc.yaml's ``vars:`` that this script writes."""
     return {"offspring": offspring_table(params), "small": small_table(params),
-            "curve": curve_table(params)}
+            "curve": curve_table(params), "best": best_table(params),
+            "best_small": small_table(params, "best-effort")}
 
 
 def write_tables(dvc_file: Path, params: dict) -> None:

@@ -32,7 +32,9 @@ def lines_of(path: str) -> int:
 
 
 #: The stages that train a network (the rest prepare data, evaluate, merge or report).
-TRAINING = ("ancestor", "generation", "study", "z-arm", "offspring", "replicate", "sweep")
+TRAINING = ("ancestor", "generation", "study", "z-arm", "offspring", "sweep", "learning-curve",
+            "offspring-curve", "ancestor-seed", "small-dense", "best-effort-ancestor",
+            "best-effort-offspring", "best-effort-small-dense")
 
 
 def _short(stage: str) -> str:

@@ -58,7 +58,8 @@ write_tables = campaign_table.write_tables
 def reduced_campaign(profile: dict) -> dict:
     """The campaign the test suite runs: ``profile`` with one replicate seed (its ancestor, its
     default lineage, dense control and newborn lineage), the small dense network at the first
-    and last generation of two seeds (the pages read both), and one offspring curve: every
+    and last generation of two seeds (the pages read both), one offspring curve and one seed of
+    the best-effort recipe: every
     kind of stage of beyond/dvc.yaml runs at least once, and two seeds remain wherever a page draws an interval. The whole smoke
     campaign (every seed of ``profile``) is ``tests/test_campaign.py`` (marker ``campaign``)."""
     data = copy.deepcopy(profile)
@@ -67,6 +68,10 @@ def reduced_campaign(profile: dict) -> dict:
     data["small_dense"] = {"seeds": [0, 1], "generations": [first, last]}
     data["offspring_curve"] = {**data["offspring_curve"], "inits": ["inherit"],
                                "generations": [first]}
+    # the best-effort recipe: seed 0's default lineage, dense control and small dense networks
+    # (its newborn offspring are the first recipe's newborn stage with other epochs)
+    data["best_effort"] = {**data["best_effort"], "seeds": [0], "newborn_seeds": [],
+                           "small_dense_seeds": [0]}
     return data
 
 

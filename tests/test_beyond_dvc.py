@@ -38,8 +38,8 @@ def test_a_scratch_copy_gets_the_tables_of_its_profile(tmp_path):
     campaign_table.write_tables(copy, smoke)
     written = yaml.safe_load(copy.read_text())
     tables = {k: v for e in written["vars"] if isinstance(e, dict) for k, v in e.items()}
-    assert {k: tables[k] for k in ("offspring", "small", "curve")} == \
-        campaign_table.tables(smoke)
+    expected = campaign_table.tables(smoke)
+    assert {k: tables[k] for k in expected} == expected
     assert tables["scored"] == TABLES["scored"] and written["stages"] == BEYOND["stages"]
     assert written["vars"][0] == BEYOND["vars"][0]       # the params.yaml sections it reads
 
@@ -112,8 +112,37 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
             paths.offspring_curve_point(item["curve"], item["budget"]).as_posix()]
         assert f"generation.lineage.{item['gen']}" in stage["params"][0]["params.yaml"]
     assert _paths(stages["campaign-metrics"]["outs"]) == [paths.campaign_metrics.as_posix()]
-    assert sorted(s for s in stages if s.startswith(("offspring@", "lineage-metrics@",
-                                                     "small-dense@"))) == \
+    best = paths.for_recipe("best-effort")
+    for key, item in TABLES["best"].items():
+        stage = stages[f"best-effort-offspring@{key}"]
+        where = best.for_run(item["seed"]).for_lineage(item["section"])
+        gen = item["gen"]
+        assert stage["cmd"] == (f"python -m evosynth generation --recipe best-effort --section "
+                                f"{item['section']} --seed {item['seed']} {gen}")
+        assert (MODELS / item["parent"]).as_posix() in stage["deps"]
+        assert _paths(stage["outs"]) == [where.model_dir(gen).as_posix(),
+                                         where.result_dir(gen).as_posix()]
+        assert "best_effort.inherit_epochs" in stage["params"][0]["params.yaml"]
+    for key, item in TABLES["best_small"].items():
+        stage = stages[f"best-effort-small-dense@{key}"]
+        where = best.for_run(item["seed"]).small_dense()
+        assert stage["cmd"] == (f"python -m evosynth small-dense --recipe best-effort --seed "
+                                f"{item['seed']} {item['gen']}")
+        assert best.for_run(item["seed"]).model_dir(item["gen"]).as_posix() in stage["deps"]
+        assert _paths(stage["outs"]) == [where.model_dir(item["gen"]).as_posix(),
+                                         where.result_dir(item["gen"]).as_posix()]
+    for seed in yaml.safe_load((ROOT / "params.yaml").read_text())["best_effort"]["seeds"]:
+        stage = stages[f"best-effort-ancestor@{seed}"]
+        assert stage["cmd"] == f"python -m evosynth ancestor --recipe best-effort --seed {seed}"
+        assert _paths(stage["outs"]) == [best.for_run(seed).model_dir("gen0").as_posix(),
+                                         best.for_run(seed).result_dir("gen0").as_posix()]
+    assert _paths(stages["best-effort-metrics"]["outs"]) == [best.campaign_metrics.as_posix()]
+    assert best.model_dir("gen0").parent.parent.as_posix() in stages["best-effort-metrics"]["deps"]
+    assert sorted(s for s in stages if s.startswith((
+        "offspring@", "lineage-metrics@", "small-dense@", "best-effort-offspring@",
+        "best-effort-small-dense@"))) == \
         sorted([*(f"offspring@{k}" for k in TABLES["offspring"]),
                 *(f"small-dense@{k}" for k in TABLES["small"]),
-                *(f"lineage-metrics@{n}" for n in TABLES["scored"])])
+                *(f"lineage-metrics@{n}" for n in TABLES["scored"]),
+                *(f"best-effort-offspring@{k}" for k in TABLES["best"]),
+                *(f"best-effort-small-dense@{k}" for k in TABLES["best_small"])])

@@ -30,7 +30,8 @@ def test_the_whole_smoke_campaign_runs_and_is_up_to_date(tmp_path):
     campaign = run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work).stdout
     tables = campaign_table.tables(SMOKE)
     for name, stage in (("offspring", "offspring"), ("small", "small-dense"),
-                        ("curve", "offspring-curve")):
+                        ("curve", "offspring-curve"), ("best", "best-effort-offspring"),
+                        ("best_small", "best-effort-small-dense")):
         for key in tables[name]:
             assert f"Running stage 'beyond/dvc.yaml:{stage}@{key}'" in campaign, key
     for dvc_file in ("dvc.yaml", "beyond/dvc.yaml"):
@@ -42,6 +43,8 @@ def test_the_whole_smoke_campaign_runs_and_is_up_to_date(tmp_path):
     for seed in SMOKE["small_dense"]["seeds"]:
         for gen in SMOKE["small_dense"]["generations"]:
             assert f"saliency-default/small-dense/newborn/seed{seed}/{gen}" in beyond
+    for seed in SMOKE["best_effort"]["seeds"]:
+        assert f"saliency-best/dense-control/inherit/seed{seed}/gen4" in beyond
     curves = json.loads((work / "results" / "offspring_curve.json").read_text())
     assert curves["to_run"] == [] and set(curves["epochs"]) == set(
         SMOKE["offspring_curve"]["inits"])

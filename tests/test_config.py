@@ -205,3 +205,63 @@ def test_a_bad_learning_curve_names_the_key(curve, message):
     data["learning_curve"] = curve
     with pytest.raises(ParamsError, match=rf"learning_curve.*{message}"):
         parse_params(data)
+
+
+def _with_best_effort(**best):
+    data = tiny_params()
+    lineage = data["generation"]["lineage"]
+    data["control"] = {"selection": "dense", "init": "inherit", "train": data["generation"]["train"],
+                       "lineage": {g: {"parent": s["parent"], "seed": s["seed"]}
+                                   for g, s in lineage.items()}}
+    data["newborn"] = {**copy.deepcopy(data["generation"]), "init": "newborn"}
+    data["generation"]["lineage"]["gen1"]["epochs"] = 7     # a generation's own epochs
+    data["best_effort"] = {"ancestor_epochs": 9, "inherit_epochs": 5, "newborn_epochs": 8,
+                           "seeds": [0, 2], "newborn_seeds": [0], "small_dense_seeds": [2],
+                           **best}
+    return data
+
+
+def test_the_best_effort_recipe_trains_each_arm_its_own_epochs_and_shifts_the_seeds():
+    params = parse_params(_with_best_effort())
+    assert params.for_recipe("first", 0) is params
+    two = params.for_recipe("best-effort", 2)
+    assert two.ancestor.train.epochs == 9
+    assert two.generation.train_for("gen1").epochs == 5       # no generation keeps its own
+    assert {two.generation.train_for(g).epochs for g in two.generation.generations} == {5}
+    assert {two.control.train_for(g).epochs for g in two.control.generations} == {5}
+    assert {two.newborn.train_for(g).epochs for g in two.newborn.generations} == {8}
+    assert two.ancestor.init_seed == params.ancestor.init_seed + 2     # as a replicate seed
+    assert two.generation.lineage["gen1"].seed == 2000 + params.generation.lineage["gen1"].seed
+    # everything but the epochs is the section's
+    assert two.generation.train.model_copy(update={"epochs": 0, "seed": 0}) == \
+        params.generation.train.model_copy(update={"epochs": 0, "seed": 0})
+    zero = params.for_recipe("best-effort", 0, "newborn")
+    assert zero.newborn.train.seed == params.newborn.train.seed and zero.newborn.train.epochs == 8
+    with pytest.raises(ParamsError, match=r"seed 1 is not in best_effort.seeds \(0, 2\)"):
+        params.for_recipe("best-effort", 1)
+    with pytest.raises(ParamsError, match=r"seed 2 is not in best_effort.newborn_seeds \(0\)"):
+        params.for_recipe("best-effort", 2, "newborn")
+    with pytest.raises(ParamsError, match=r"recipe must be one of \['first', 'best-effort'\]"):
+        params.for_recipe("best", 0)
+    undecided = parse_params(_with_best_effort(inherit_epochs=None, newborn_epochs=None))
+    assert undecided.for_recipe("best-effort", 2).ancestor.train.epochs == 9    # the ancestor
+    assert undecided.for_recipe("best-effort", 2).generation.train_for("gen1").epochs == 7
+    with pytest.raises(ParamsError, match=r"best_effort.inherit_epochs is not set: the "
+                                          r"offspring curves choose it"):
+        undecided.for_recipe("best-effort", 2, "control")
+    with pytest.raises(ParamsError, match=r"best_effort.newborn_epochs is not set"):
+        undecided.for_recipe("best-effort", 0, "newborn")
+    without = {k: v for k, v in tiny_params().items() if k != "best_effort"}
+    with pytest.raises(ParamsError, match="no best_effort section"):
+        parse_params(without).for_recipe("best-effort", 0)
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"newborn_seeds": [1]}, r"newborn_seeds \[1\] have no ancestor"),
+    ({"small_dense_seeds": [0, 3]}, r"small_dense_seeds \[3\] have no ancestor"),
+    ({"seeds": [0, 0]}, "seeds must be distinct"),
+    ({"inherit_epochs": 0}, "inherit_epochs.*greater than or equal to 1"),
+    ({"seeds": []}, "at least 1 item")])
+def test_a_bad_best_effort_section_names_the_key(change, message):
+    with pytest.raises(ParamsError, match=rf"best_effort.*{message}"):
+        parse_params(_with_best_effort(**change))

@@ -186,6 +186,50 @@ def test_a_small_dense_network_has_the_offspring_size_and_its_total_training(tin
         small_dense(params, 1, "gen2", paths, progress=False)
 
 
+def test_the_best_effort_recipe_trains_every_arm_its_own_epochs_under_its_own_paths(tiny_run):
+    """Each seed of the best-effort recipe, seed 0 too, under models/best-effort/seed<k>/: the
+    ancestor trains best_effort.ancestor_epochs, every inheriting offspring inherit_epochs, the
+    newborn ones newborn_epochs, the small dense network the lineage's total; the scores are
+    keyed with the recipe's own task; the first recipe's networks are untouched."""
+    from evosynth.config import parse_params
+    from evosynth.stages.ancestor import ancestor as train_ancestor
+    from evosynth.stages.generation import generation
+    from evosynth.stages.scores import campaign_metrics
+    from evosynth.stages.small_dense import small_dense
+    params, paths, tmp = tiny_run
+    data = params.model_dump(mode="json")
+    data["best_effort"] = {"ancestor_epochs": 3, "inherit_epochs": 2, "newborn_epochs": 4,
+                           "seeds": [0], "newborn_seeds": [0], "small_dense_seeds": [0]}
+    params = parse_params(data)
+    recipe = "best-effort"
+    best = paths.for_recipe(recipe).for_run(0)
+    first_ancestor = paths.network("gen0").read_bytes()
+    assert len(train_ancestor(params.for_recipe(recipe, 0), best,
+                              progress=False).summary["history"]) == 3
+    for section, epochs in (("generation", 2), ("control", 2), ("newborn", 4)):
+        for name in ("gen1", "gen2"):
+            result = generation(params.for_recipe(recipe, 0, section), name, best,
+                                progress=False, section=section)
+            assert result.summary["epochs"] == epochs, (section, name)
+    lost = load_checkpoint(best.network("gen2"))
+    assert lost["masks"].is_subset_of(load_checkpoint(best.network("gen1"))["masks"])
+    small = small_dense(params, 0, "gen2", paths, progress=False, recipe=recipe).summary
+    assert small["epochs"] == 3 + 2 + 2                 # the ancestor's and two offspring's
+    assert (tmp / "models" / "best-effort" / "seed0" / "small-dense" / "gen2" /
+            "network.pt").is_file()
+    rows, missing = campaign_metrics(params, paths, recipe=recipe)
+    assert missing == []
+    assert sorted(rows) == sorted(
+        [*(f"saliency-best/{arm}/seed0/gen{g}" for arm in
+           ("darwin/inherit", "dense-control/inherit", "darwin/newborn") for g in range(3)),
+         "saliency-best/small-dense/newborn/seed0/gen2"])
+    assert json.loads((tmp / "results" / "best-effort" / "campaign.json").read_text()) == rows
+    assert paths.network("gen0").read_bytes() == first_ancestor
+    assert not paths.network("gen1").exists() and not paths.campaign_metrics.exists()
+    with pytest.raises(ParamsError, match=r"seed 1 is not in best_effort.small_dense_seeds"):
+        small_dense(params, 1, "gen2", paths, progress=False, recipe=recipe)
+
+
 def test_narrowing_reaches_a_synapse_count_and_refuses_an_impossible_one():
     from evosynth.hparams import SaliencyNetConfig
     from evosynth.stages.small_dense import _synapses, narrowed

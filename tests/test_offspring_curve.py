@@ -101,3 +101,43 @@ def test_bad_curves_and_budgets_are_named(tiny):
     with pytest.raises(ParamsError, match=r"extend must be more than the largest budget 2"):
         parse_params(data)
     assert load_checkpoint(paths.network("gen0"))["masks"]   # the ancestor is untouched
+
+
+def test_the_committed_curves_fix_the_best_effort_epochs():
+    """The best-effort recipe of params.yaml trains the offspring epochs that the committed
+    validation curves choose by the pre-registered rule (claims.yaml): each curve's pick, a
+    pick at a curve's largest budget extended before it is read, each init's epochs the larger
+    pick over the generations; and its ancestor the extended ancestor curve's pick."""
+    import yaml
+
+    from support import ROOT
+
+    params = parse_params(yaml.safe_load((ROOT / "params.yaml").read_text()))
+    section, best, paths = params.offspring_curve, params.best_effort, Paths(ROOT)
+    picks, missing = {}, []
+    for curve in section.curves():
+        scores = {}
+        for budget in section.budgets_of(curve):
+            if not paths.offspring_curve_point(curve, budget).is_file():
+                missing.append(f"offspring-curve@{curve}-{budget}")   # not measured yet
+                continue
+            point = json.loads(paths.offspring_curve_point(curve, budget).read_text())
+            assert (point["curve"], point["budget"]) == (curve, budget)
+            assert point["train"]["epochs"] == budget and len(point["history"]) == budget
+            scores[budget] = point["val"]["f_beta_adaptive"]
+        if set(section.budgets) <= set(scores):    # a curve measured in full is read by the rule
+            first_pick = chosen_budget({b: s for b, s in scores.items()
+                                        if b in section.budgets}, section.tolerance)
+            assert (first_pick == section.budgets[-1]) == (curve in section.extended), curve
+        if set(section.budgets_of(curve)) <= set(scores):
+            picks[curve] = chosen_budget(scores, section.tolerance)
+    summary = json.loads(paths.offspring_curve_summary.read_text())
+    assert set(missing) <= set(summary["to_run"])
+    ancestor_curve = json.loads(paths.learning_curve_summary.read_text())
+    assert best.ancestor_epochs == ancestor_curve["chosen"]
+    for init in section.inits:     # an init's epochs: once each of its curves is complete
+        mine = [picks.get(f"{init}-{gen}") for gen in section.generations]
+        epochs = None if None in mine else max(mine)
+        assert summary["epochs"][init] == epochs
+        assert getattr(best, f"{init}_epochs") == epochs, \
+            f"best_effort.{init}_epochs must be the curves' pick {epochs}"

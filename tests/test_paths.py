@@ -20,3 +20,28 @@ def test_a_replicate_has_its_own_ancestor_and_lineages_but_shares_the_data():
     assert control.network("gen0") == paths.network("gen0")     # the replicate's ancestor
     assert paths.split("train") == Paths().split("train")
     assert paths.for_lineage("generation") == paths
+
+
+def test_every_seed_of_the_best_effort_recipe_has_its_own_folder():
+    best = Paths().for_recipe("best-effort")
+    assert best.for_run(0).network("gen0").as_posix() == "models/best-effort/seed0/gen0/network.pt"
+    three = best.for_run(3)
+    assert three.summary("gen2").as_posix() == "results/best-effort/seed3/gen2/summary.json"
+    control = three.for_lineage("control")
+    assert control.network("gen1").as_posix() == \
+        "models/best-effort/seed3/control/gen1/network.pt"
+    assert control.network("gen0") == three.network("gen0")       # the seed's own ancestor
+    assert three.small_dense().model_dir("gen4").as_posix() == \
+        "models/best-effort/seed3/small-dense/gen4"
+    assert best.campaign_metrics.as_posix() == "results/best-effort/campaign.json"
+    assert Paths().campaign_metrics.as_posix() == "results/campaign.json"
+    assert three.split("test") == Paths().split("test")             # the data is shared
+    assert Paths().for_recipe("first") == Paths()                   # the committed campaign
+    assert best.record_of("saliency-best/dense-control/inherit", 2, "gen4").as_posix() == \
+        "results/best-effort/seed2/control/gen4/summary.json"
+    assert best.record_of("saliency-default/darwin/inherit", 2, "gen4") == \
+        Paths().record_of("saliency-default/darwin/inherit", 2, "gen4") == \
+        Paths().for_seed(2).summary("gen4")
+    import pytest
+    with pytest.raises(ValueError, match="recipe must be one of"):
+        Paths().for_recipe("best")

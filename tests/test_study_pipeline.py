@@ -22,7 +22,7 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     params = yaml.safe_load((work / "params.yaml").read_text())
     study, replicate = params["study"], params["replicate"]["seeds"]
     newborn_seeds, small = params["replicate"]["newborn_seeds"], params["small_dense"]
-    curves = params["offspring_curve"]
+    curves, best = params["offspring_curve"], params["best_effort"]
     ran = set(re.findall(r"Running stage '([^']+)'", (work / "study-repro.log").read_text()))
     offspring = [f"{lineage}-gen{k}" for k in range(1, 5)
                  for lineage in ("structured", "control", "newborn")]
@@ -44,7 +44,16 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
                    *(f"beyond/dvc.yaml:offspring-curve@{i}-{g}-{b}"
                      for i in curves["inits"] for g in curves["generations"]
                      for b in curves["budgets"]),
-                   "beyond/dvc.yaml:offspring-curve-summary"}
+                   "beyond/dvc.yaml:offspring-curve-summary",
+                   *(f"beyond/dvc.yaml:best-effort-ancestor@{k}" for k in best["seeds"]),
+                   *(f"beyond/dvc.yaml:best-effort-offspring@{lineage}-seed{k}-gen{g}"
+                     for lineage, seeds in (("default", best["seeds"]),
+                                            ("control", best["seeds"]),
+                                            ("newborn", best["newborn_seeds"]))
+                     for k in seeds for g in range(1, 5)),
+                   *(f"beyond/dvc.yaml:best-effort-small-dense@seed{k}-{g}"
+                     for k in best["small_dense_seeds"] for g in small["generations"]),
+                   "beyond/dvc.yaml:best-effort-metrics"}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}
@@ -62,7 +71,20 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
                  for k, g in itertools.product(newborn_seeds, range(5))}
     expected |= {f"saliency-default/small-dense/newborn/seed{k}/{g}"
                  for k, g in itertools.product(small["seeds"], small["generations"])}
+    expected |= {f"saliency-best/{m}/seed{k}/gen{g}"               # the best-effort recipe
+                 for m, seeds in (("darwin/inherit", best["seeds"]),
+                                  ("dense-control/inherit", best["seeds"]),
+                                  ("darwin/newborn", best["newborn_seeds"]))
+                 for k, g in itertools.product(seeds, range(5))}
+    expected |= {f"saliency-best/small-dense/newborn/seed{k}/{g}"
+                 for k, g in itertools.product(best["small_dense_seeds"], small["generations"])}
     assert set(beyond) == expected
+    for k in best["seeds"]:       # its own ancestor, trained ancestor_epochs: other scores
+        assert beyond[f"saliency-best/darwin/inherit/seed{k}/gen0"]["mae"] != \
+            beyond[f"saliency-default/darwin/inherit/seed{k}/gen0"]["mae"]
+        record = json.loads((work / "results" / "best-effort" / f"seed{k}" / "gen4" /
+                             "summary.json").read_text())
+        assert record["epochs"] == best["inherit_epochs"]
     metrics = json.loads((work / "results" / "metrics.json").read_text())
     assert beyond["saliency-default/darwin/inherit/seed0/gen4"] == metrics["gen4"]
     for key, entry in beyond.items():

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .hparams import RECIPES
+
 #: ``(flags, options)`` of one argument, as :meth:`argparse.ArgumentParser.add_argument` takes.
 Argument = tuple[tuple[str, ...], dict[str, Any]]
 
@@ -29,6 +31,10 @@ def arg(*flags: str, **options: Any) -> Argument:
 
 #: The parameters file, an argument of every stage (and of ``check``).
 PARAMS_FILE = arg("--params", default="params.yaml", help="parameters file (default: %(default)s)")
+#: The training recipe of a stage of the main experiment's campaign (claims.yaml).
+RECIPE = arg("--recipe", choices=RECIPES, default=RECIPES[0],
+             help="first: the committed campaign; best-effort: every network trained as long "
+                  "as its validation learning curve asks (best_effort) (default: %(default)s)")
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Vali
                       create_model, model_validator)
 
 from .hparams import (DATASETS, ENVIRONMENTS, INITS, METHODS, NETWORKS, NORMALIZATIONS,
-                      OPTIMIZERS, PRECISIONS, SCHEDULES, SYNTHESIS_MODES, LINEAGE_SELECTIONS,
-                      REPLICATED, CompositeConfig, SaliencyNetConfig, TrainConfig, check_methods,
+                      OPTIMIZERS, PRECISIONS, RECIPES, SCHEDULES, SYNTHESIS_MODES,
+                      LINEAGE_SELECTIONS, NEWBORN, REPLICATED, CompositeConfig, SaliencyNetConfig, TrainConfig, check_methods,
                       check_recipe, lineage_of_section)
 
 # Scalars are strict (no "3" -> 3 or 2.5 -> 2 coercion); YAML lists are accepted for tuples.
@@ -382,6 +382,37 @@ class ReplicateParams(_Section):
         return self
 
 
+class BestEffortParams(_Section):
+    """``best_effort``: the best-effort recipe (pre-registered in ``claims.yaml``): the main
+    experiment again, every network trained as long as its own validation learning curve asks
+    (the ancestor ``ancestor_epochs``, every generation of the default lineage and its dense
+    control ``inherit_epochs``, of the newborn lineage ``newborn_epochs``), everything else as
+    its section says. Seed 0 is a seed of it like any other (:meth:`Params.for_recipe`)."""
+
+    ancestor_epochs: PositiveInt      # the ancestor's learning curve's pick
+    # The offspring curves' picks for inheriting and newborn offspring; null until every point
+    # of the curves is measured (no offspring of the recipe trains before then).
+    inherit_epochs: PositiveInt | None = None
+    newborn_epochs: PositiveInt | None = None
+    # The ancestor, the default lineage and its dense control; the newborn lineage; the small
+    # dense networks (sized on this recipe's default lineage of the same seed).
+    seeds: Annotated[list[Seed], Field(min_length=1)]
+    newborn_seeds: list[Seed] = []
+    small_dense_seeds: list[Seed] = []
+
+    @model_validator(mode="after")
+    def _distinct(self) -> BestEffortParams:
+        for name in ("seeds", "newborn_seeds", "small_dense_seeds"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} must be distinct, got {values}")
+            extra = sorted(set(values) - set(self.seeds))
+            if extra:
+                raise ValueError(f"{name} {extra} have no ancestor: each must be one of "
+                                 f"seeds {self.seeds}")
+        return self
+
+
 class SmallDenseParams(_Section):
     """``small_dense``: the ancestor's network narrowed (every convolution's filters scaled by
     one factor) to the synapse count of generation g of the default lineage of the same seed,
@@ -411,6 +442,7 @@ class Params(_Section):
     small_dense: SmallDenseParams | None = None
     learning_curve: LearningCurveParams | None = None
     offspring_curve: OffspringCurveParams | None = None
+    best_effort: BestEffortParams | None = None
 
     def for_seed(self, seed: int) -> Params:
         """The default experiment (``ancestor``, ``generation`` and ``control``) with seed
@@ -450,6 +482,48 @@ class Params(_Section):
         """The parameters of seed ``seed`` of lineage ``section``: these for seed 0, else
         :meth:`for_seed` of a checked replicate seed (:meth:`replicate_seed`)."""
         return self if seed == 0 else self.for_seed(self.replicate_seed(seed, section))
+
+    def for_recipe(self, recipe: str, seed: int = 0, section: str | None = None) -> Params:
+        """The parameters of seed ``seed`` of lineage ``section`` (``None``: its ancestor) under
+        training recipe ``recipe`` (:data:`evosynth.hparams.RECIPES`): ``first``,
+        :meth:`seeded`; ``best-effort``, the epochs of the ``best_effort`` section (the
+        ancestor's, and every generation's of the default lineage, its dense control and the
+        newborn lineage), then :meth:`for_seed` of a seed of that section (``newborn_seeds``
+        for ``newborn``). A lineage whose offspring epochs are not set yet is a clear error."""
+        if recipe not in RECIPES:
+            raise ParamsError(f"recipe must be one of {list(RECIPES)}, got {recipe!r}")
+        if recipe == RECIPES[0]:
+            return self.seeded(seed, section or "generation")
+        best = self.best_effort
+        if best is None:
+            raise ParamsError("params has no best_effort section (ancestor_epochs, "
+                              "inherit_epochs, newborn_epochs, seeds)")
+        if section is not None:
+            epochs = "newborn_epochs" if section == NEWBORN.section else "inherit_epochs"
+            if getattr(best, epochs) is None:
+                raise ParamsError(f"best_effort.{epochs} is not set: the offspring curves "
+                                  "choose it (results/offspring_curve.json, once every point "
+                                  "is measured)")
+        key = "newborn_seeds" if section == NEWBORN.section else "seeds"
+        if seed not in getattr(best, key):
+            raise ParamsError(f"seed {seed} is not in best_effort.{key} "
+                              f"({', '.join(map(str, getattr(best, key))) or 'none'})")
+
+        def trained(g: GenerationParams | None, epochs: int | None) -> GenerationParams | None:
+            if g is None or epochs is None:
+                return g
+            return g.model_copy(update={
+                "train": g.train.model_copy(update={"epochs": epochs}),
+                "lineage": {name: spec.model_copy(update={"epochs": None})
+                            for name, spec in g.lineage.items()}})
+
+        a = self.ancestor
+        return self.model_copy(update={
+            "ancestor": a.model_copy(update={"train": a.train.model_copy(
+                update={"epochs": best.ancestor_epochs})}),
+            **{lin.section: trained(getattr(self, lin.section), best.newborn_epochs
+                                    if lin is NEWBORN else best.inherit_epochs)
+               for lin in REPLICATED}}).for_seed(seed)
 
     def lineage_section(self, name: str) -> GenerationParams:
         """The lineage section ``name`` (the :attr:`~evosynth.hparams.Lineage.section` of a

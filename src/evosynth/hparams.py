@@ -76,6 +76,12 @@ class Lineage:
 
 #: The default network's task in ``beyond.json`` (its lineages' result keys begin with it).
 DEFAULT_TASK = "saliency-default"
+#: How the main experiment's networks are trained (``claims.yaml`` pre-registers both):
+#: ``first``, the committed campaign (every offspring 12 epochs), and ``best-effort``, every
+#: network as long as its own validation learning curve asks (the ``best_effort`` section of
+#: params.yaml). Each recipe's result keys begin with its own task.
+RECIPES = ("first", "best-effort")
+RECIPE_TASKS = {"first": DEFAULT_TASK, "best-effort": "saliency-best"}
 #: The paper's lineage (the default pipeline), the structured lineage and the dense control.
 DEFAULT = Lineage("default", "generation", "darwin", None, "Darwin (the paper's synthesis)")
 STRUCTURED = Lineage("structured", "structured", "darwin-structured", "structured",

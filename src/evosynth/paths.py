@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .hparams import (CONTROL, DEFAULT_TASK, LINEAGES, SMALL_DENSE, STRUCTURED, Lineage,
-                      lineage_of_section)
+from .hparams import (CONTROL, LINEAGES, RECIPE_TASKS, RECIPES, SMALL_DENSE, STRUCTURED, Lineage,
+                      check_word, lineage_of_section)
 
 
 @dataclass(frozen=True)
@@ -22,16 +22,25 @@ class Paths:
     #: ancestor, lineages and scores live under ``models/seeds/seed<k>/`` and
     #: ``results/seeds/seed<k>/``; the prepared data is shared.
     seed: int | None = None
+    #: A training recipe other than the first (:data:`evosynth.hparams.RECIPES`): every seed
+    #: of it, seed 0 too, lives under ``models/<recipe>/seed<k>/`` and
+    #: ``results/<recipe>/seed<k>/``; ``None``: the first recipe (the committed campaign).
+    recipe: str | None = None
 
     def for_lineage(self, section: str) -> Paths:
         """Where the lineage of params section ``section`` lives: the paper's here, another
         under ``models/<folder>/`` and ``results/<folder>/`` (its
         :attr:`~evosynth.hparams.Lineage.folder`)."""
-        return Paths(self.root, lineage_of_section(section).folder, self.seed)
+        return replace(self, lineage=lineage_of_section(section).folder)
 
     def for_seed(self, seed: int) -> Paths:
         """Where the replicate of the default experiment with seed ``seed`` lives."""
-        return Paths(self.root, self.lineage, seed)
+        return replace(self, seed=seed)
+
+    def for_recipe(self, recipe: str) -> Paths:
+        """Where the networks of training recipe ``recipe`` live (``first``: here)."""
+        check_word("recipe", recipe, RECIPES)
+        return replace(self, recipe=None if recipe == RECIPES[0] else recipe)
 
     def for_run(self, seed: int) -> Paths:
         """Where seed ``seed`` of the experiment lives: here for seed 0 (the default pipeline),
@@ -40,7 +49,7 @@ class Paths:
 
     def small_dense(self) -> Paths:
         """Where the small dense networks live: ``models/small-dense/gen<g>`` (of this seed)."""
-        return Paths(self.root, SMALL_DENSE, self.seed)
+        return replace(self, lineage=SMALL_DENSE)
 
     def record_of(self, arm: str, seed: int, generation: str) -> Path | None:
         """The training record (``summary.json``) of the network of result key
@@ -48,9 +57,10 @@ class Paths:
         network's lineages or its small dense networks), or ``None`` for an arm trained by a
         study (its networks keep no record)."""
         task, method, init = arm.split("/")
-        if task != DEFAULT_TASK:
+        recipes = {t: r for r, t in RECIPE_TASKS.items()}
+        if task not in recipes:
             return None
-        run = self.for_run(seed)
+        run = self.for_recipe(recipes[task]).for_run(seed)
         if method == SMALL_DENSE:
             return run.small_dense().summary(generation)
         for lineage in LINEAGES.values():
@@ -62,11 +72,16 @@ class Paths:
     @property
     def campaign_metrics(self) -> Path:
         """Test-split scores of every network of the campaign beyond seed 0's lineages (the
-        replicate seeds' lineages, every small dense network)."""
-        return self.root / "results" / "campaign.json"
+        replicate seeds' lineages, every small dense network); of a recipe other than the
+        first, of every network it trained (``results/<recipe>/campaign.json``)."""
+        folder = Path("results") if self.recipe is None else Path("results") / self.recipe
+        return self.root / folder / "campaign.json"
 
     def _lineage(self, generation: str) -> Path:
-        run = Path("seeds") / f"seed{self.seed}" if self.seed is not None else Path()
+        if self.recipe is not None:
+            run = Path(self.recipe) / f"seed{self.seed or 0}"
+        else:
+            run = Path("seeds") / f"seed{self.seed}" if self.seed is not None else Path()
         return run / self.lineage / generation if self.lineage and generation != "gen0" \
             else run / generation
 

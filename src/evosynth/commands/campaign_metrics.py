@@ -1,12 +1,14 @@
 """``python -m evosynth campaign-metrics``: the stage ``campaign-metrics``."""
 
-from ..cli import Command
+from ..cli import RECIPE, Command
 
 
 def _run(params, args):
+    from ..paths import Paths
     from ..stages.scores import campaign_metrics
-    rows, missing = campaign_metrics(params)
-    print(f"scored {len(rows)} networks into results/campaign.json")
+    rows, missing = campaign_metrics(params, recipe=args.recipe)
+    print(f"scored {len(rows)} networks into "
+          f"{Paths().for_recipe(args.recipe).campaign_metrics.as_posix()}")
     for name in missing:
         print(f"  not trained yet: {name}")
 
@@ -16,5 +18,6 @@ COMMAND = Command(
     "Evaluate on the test split every network of the campaign beside seed 0's lineages: each "
     "replicate seed's default lineage, dense control and newborn lineage, and every small "
     "dense network; write them to results/campaign.json keyed <task>/<method>/<init>/seed<k>/"
-    "<genK>, and name each one not trained yet (its claims stay untested).", _run,
-    group=1, order=3)
+    "<genK>, and name each one not trained yet (its claims stay untested). With --recipe "
+    "best-effort: every network of that recipe, into results/best-effort/campaign.json.", _run,
+    (RECIPE,), group=1, order=3)

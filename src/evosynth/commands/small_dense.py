@@ -1,11 +1,11 @@
 """``python -m evosynth small-dense``: the stage ``small-dense@seed<k>-gen<g>``."""
 
-from ..cli import Command, arg, show
+from ..cli import RECIPE, Command, arg, show
 
 
 def _run(params, args):
     from ..stages.small_dense import small_dense
-    summary = small_dense(params, args.seed, args.generation).summary
+    summary = small_dense(params, args.seed, args.generation, recipe=args.recipe).summary
     show({k: summary[k] for k in ("size_of", "target_synapses", "synapses", "width_factor",
                                   "epochs", "train_seconds", "val")})
 
@@ -16,7 +16,9 @@ COMMAND = Command(
     "synapse count of generation GEN of seed SEED's default lineage, and train it from "
     "scratch with the ancestor's recipe for as many epochs as that generation had in all "
     "(ancestor and offspring), into models/small-dense/GEN (models/seeds/seedSEED/small-dense/ "
-    "for a replicate seed). Reads the train and validation splits only.", _run,
+    "for a replicate seed; models/best-effort/seedSEED/small-dense/ under --recipe best-effort, "
+    "sized on that recipe's lineage). Reads the train and validation splits only.", _run,
     (arg("generation", help="a generation of small_dense.generations (gen4, ...)"),
-     arg("--seed", type=int, default=0, help="a seed of small_dense.seeds (default: %(default)s)")),
+     arg("--seed", type=int, default=0, help="a seed of small_dense.seeds (default: %(default)s)"),
+     RECIPE),
     group=1, order=4)

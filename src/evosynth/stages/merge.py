@@ -29,7 +29,8 @@ def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
     """Merge every study task's results (and its Z arm's), and the default experiment's
     lineages (unstructured: ``metrics.json``; the others of seed 0: ``structured.json``,
     ``control.json``, ``newborn.json``; the other seeds and the small dense networks:
-    ``campaign.json``), into ``beyond.json``; writes its summary metric
+    ``campaign.json``; every network of the best-effort recipe: ``best-effort/campaign.json``),
+    into ``beyond.json``; writes its summary metric
     ``beyond_summary.json`` too."""
     if params.study is None:
         raise ValueError("params.yaml has no study section")
@@ -38,6 +39,8 @@ def beyond(params: Params, paths: Paths = Paths()) -> dict[str, dict[str, Any]]:
     lineages = [paths.lineage_metrics(lineage) for lineage in LINEAGES.values()
                 if lineage.folder is not None and getattr(params, lineage.section) is not None]
     lineages.append(paths.campaign_metrics)
+    if params.best_effort is not None:
+        lineages.append(paths.for_recipe("best-effort").campaign_metrics)
     for source in [*studies, paths.metrics, *lineages]:
         if not source.is_file():
             raise FileNotFoundError(f"{source}: results not found (run `dvc repro` and then "

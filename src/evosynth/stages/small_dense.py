@@ -13,7 +13,7 @@ from ..checkpoints import load_checkpoint
 from ..config import Params, ParamsError
 from ..data import SaliencySet
 from ..genetics import Masks
-from ..hparams import SaliencyNetConfig
+from ..hparams import DEFAULT, RECIPES, SaliencyNetConfig
 from ..lineage import Generation, make_ancestor
 from ..models import SaliencyNet
 from ..paths import Paths
@@ -57,21 +57,26 @@ def total_epochs(params: Params, generation: str) -> int:
 
 
 def small_dense(params: Params, seed: int, generation: str, paths: Paths = Paths(),
-                progress: bool = True) -> Generation:
+                progress: bool = True, recipe: str = RECIPES[0]) -> Generation:
     """Train the small dense network of generation ``generation``'s size for seed ``seed``
-    (one of ``small_dense.seeds``), write it under ``paths.for_run(seed).small_dense()`` and
-    return it."""
+    (one of ``small_dense.seeds``; under the best-effort recipe, of
+    ``best_effort.small_dense_seeds``), write it under
+    ``paths.for_recipe(recipe).for_run(seed).small_dense()`` and return it."""
     section = params.small_dense
     if section is None:
         raise ParamsError("params.yaml has no small_dense section (seeds, generations)")
-    if seed not in section.seeds:
-        raise ParamsError(f"seed {seed} is not in small_dense.seeds "
-                          f"({', '.join(map(str, section.seeds))})")
+    seeds, where_seeds = section.seeds, "small_dense.seeds"
+    if recipe != RECIPES[0] and params.best_effort is not None:
+        seeds, where_seeds = params.best_effort.small_dense_seeds, \
+            "best_effort.small_dense_seeds"
+    if seed not in seeds:
+        raise ParamsError(f"seed {seed} is not in {where_seeds} "
+                          f"({', '.join(map(str, seeds)) or 'none'})")
     if generation not in section.generations:
         raise ParamsError(f"generation {generation!r} is not in small_dense.generations "
                           f"({', '.join(section.generations)})")
-    seeded = params.seeded(seed)
-    run = paths.for_run(seed)
+    seeded = params.for_recipe(recipe, seed, DEFAULT.section)
+    run = paths.for_recipe(recipe).for_run(seed)
     source = run.network(generation)
     if not source.is_file():
         raise FileNotFoundError(f"{source}: the small dense network takes its size from "
