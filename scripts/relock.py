@@ -10,7 +10,7 @@ after on one machine: the developers' guide), this rewrites, for every stage alr
 lock, the hashes of its code deps (paths under src/ and notebooks/, and requirements.lock) and
 the values of its params from params.yaml. Every other dep (data, networks, results: what a
 stage reads from another) and every output keep the hashes the run recorded; a stage that now
-reads a data dep its lock entry lacks is refused, since only a run can record it.
+reads a data dep its lock entry lacks is left as it is (stale), since only a run can record it.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ def is_code(path: str) -> bool:
     return path == "requirements.lock" or path.startswith(CODE[:2])
 
 
-def relock(dvc_file: str, check: bool = False) -> list[str]:
-    """Rewrite the lock of ``dvc_file`` (or with ``check`` only report); returns one line per
-    stage whose entry changes."""
+def relock(dvc_file: str, check: bool = False) -> tuple[list[str], list[str]]:
+    """Rewrite the lock of ``dvc_file`` (or with ``check`` only report); returns the stages
+    whose entry changes, and one line per stage left stale (it reads a data dep that only a
+    run can record)."""
     repo = Repo(str(ROOT))
-    changed = []
+    changed, stale = [], []
     for stage in repo.index.stages:
         if Path(stage.path).resolve() != (ROOT / dvc_file).resolve():
             continue
@@ -43,19 +44,22 @@ def relock(dvc_file: str, check: bool = False) -> list[str]:
             if stage.dvcfile._lockfile.exists() else None
         if before is None:
             continue   # never run: nothing to re-record
+        new = [Path(dep.fs_path).resolve().relative_to(ROOT).as_posix() for dep in stage.deps
+               if not isinstance(dep, ParamsDependency) and not dep.hash_info
+               and not is_code(Path(dep.fs_path).resolve().relative_to(ROOT).as_posix())]
+        if new:
+            stale.append(f"{stage.name} (now reads {', '.join(new)}: only a run can record it)")
+            continue
         for dep in stage.deps:
             path = Path(dep.fs_path).resolve().relative_to(ROOT).as_posix() \
                 if not isinstance(dep, ParamsDependency) else dep.def_path
             if isinstance(dep, ParamsDependency) or is_code(path):
                 dep.save()
-            elif not dep.hash_info:
-                raise SystemExit(f"{dvc_file}:{stage.name} now reads {path}, which its lock "
-                                 "entry does not record: only a run can record it")
         if to_single_stage_lockfile(stage) != before:
             changed.append(stage.name)
             if not check:
                 stage.dump(update_pipeline=False)
-    return changed
+    return changed, stale
 
 
 def main() -> None:
@@ -63,10 +67,12 @@ def main() -> None:
     parser.add_argument("dvc_file", help="dvc.yaml or beyond/dvc.yaml")
     parser.add_argument("--check", action="store_true", help="report only, write nothing")
     args = parser.parse_args()
-    changed = relock(args.dvc_file, args.check)
+    changed, stale = relock(args.dvc_file, args.check)
     verb = "would change" if args.check else "re-recorded"
     print(f"{args.dvc_file}: {len(changed)} stage entries {verb}"
           + ("".join(f"\n  {name}" for name in changed)))
+    if stale:
+        print(f"left stale (rerun them): {len(stale)}" + "".join(f"\n  {s}" for s in stale))
     sys.exit(0)
 
 
