@@ -7,18 +7,42 @@
 # stopped anywhere resumes where it stopped (a stage already up to date does nothing), and
 # every finished stage can be committed on its own (its outputs and dvc.lock entries).
 #
-#   bash scripts/campaign.sh            # everything still to run
+# The best-effort recipe (params.yaml best_effort, every seed under models/best-effort/) has the
+# same groups, named best0 .. best4 and best-sizes; its offspring stages need their epochs set
+# (best_effort.inherit_epochs, newborn_epochs: the offspring curves choose them).
+#
+#   bash scripts/campaign.sh            # the first recipe: everything still to run
 #   bash scripts/campaign.sh seed0      # one group: seed0 | seed1 | seed2 | seed3 | seed4 | sizes
+#   bash scripts/campaign.sh --commit best0 best1   # best-effort groups, each stage committed
+#                                       # as it finishes (its outputs and its lock entry)
+#   bash scripts/campaign.sh --list best0           # the stages a group runs, in order
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/dvc ] && export PATH="$PWD/.venv/bin:$PATH"
 B=beyond/dvc.yaml
+
+COMMIT=0 LIST=0
+if [ "${1:-}" = --commit ]; then COMMIT=1; shift; fi
+if [ "${1:-}" = --list ]; then LIST=1; shift; fi
 
 lineage() {  # lineage NAME SEED: the offspring stages of one lineage and seed
   local name=$1 seed=$2 g
   for g in 1 2 3 4; do
     if [ "$seed" = 0 ]; then echo "$B:offspring@$name-gen$g"; else echo "$B:offspring@$name-seed$seed-gen$g"; fi
   done
+}
+
+best() {  # best NAME SEED: the best-effort offspring stages of one lineage and seed
+  local g
+  for g in 1 2 3 4; do echo "$B:best-effort-offspring@$1-seed$2-gen$g"; done
+}
+
+commit() {  # commit STAGE: the stage's lock entry and git-tracked outputs, one commit
+  git add beyond/dvc.lock dvc.lock results models 2>/dev/null || true
+  git diff --cached --quiet && return 0
+  local kind
+  kind=$(python -c "from evosynth.provenance import describe_kind, machine_summary as m; print(describe_kind(m()))")
+  git commit -q -m "Campaign: $1 ($kind)"
 }
 
 group() {
@@ -32,17 +56,32 @@ group() {
     seed3|seed4) local k=${1#seed}
            echo "$B:ancestor-seed@$k"; lineage default "$k"; lineage control "$k" ;;
     sizes) for k in 0 1 2; do for g in 1 2 3; do echo "$B:small-dense@seed$k-gen$g"; done; done ;;
-    *) echo "unknown group $1 (seed0..seed4, sizes)" >&2; exit 2 ;;
+    best0|best1|best2) local k=${1#best}
+           echo "$B:best-effort-ancestor@$k"; best default "$k"; best control "$k"
+           best newborn "$k"; echo "$B:best-effort-small-dense@seed$k-gen4" ;;
+    best3|best4) local k=${1#best}
+           echo "$B:best-effort-ancestor@$k"; best default "$k"; best control "$k" ;;
+    best-sizes) for k in 0 1 2; do for g in 1 2 3; do
+                  echo "$B:best-effort-small-dense@seed$k-gen$g"; done; done ;;
+    *) echo "unknown group $1 (seed0..seed4, sizes, best0..best4, best-sizes)" >&2; exit 2 ;;
   esac
 }
 
 groups=("$@"); [ ${#groups[@]} -gt 0 ] || groups=(seed0 seed1 seed2 seed3 seed4 sizes)
+if [ $LIST = 1 ]; then
+  for name in "${groups[@]}"; do stages=$(group "$name"); echo "$stages"; done
+  exit 0
+fi
 for name in "${groups[@]}"; do
   for stage in $(group "$name"); do
     echo "== $(date -u +%H:%M:%S) $stage"
     if [ "$stage" = dvc.yaml ]; then dvc repro; else dvc repro --single-item "$stage"; fi
+    [ $COMMIT = 1 ] && commit "$stage"
   done
-  if [ -d models/seeds ] && [ -d models/small-dense ]; then
+  if [[ $name == best* ]]; then
+    dvc repro --single-item "$B:best-effort-metrics"
+    [ $COMMIT = 1 ] && commit "$B:best-effort-metrics"
+  elif [ -d models/seeds ] && [ -d models/small-dense ]; then
     dvc repro --single-item "$B:campaign-metrics"
   fi
 done

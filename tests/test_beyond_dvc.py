@@ -146,3 +146,29 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
                 *(f"lineage-metrics@{n}" for n in TABLES["scored"]),
                 *(f"best-effort-offspring@{k}" for k in TABLES["best"]),
                 *(f"best-effort-small-dense@{k}" for k in TABLES["best_small"])])
+
+
+def test_the_campaign_script_runs_every_stage_of_the_campaign_and_no_other():
+    """scripts/campaign.sh's groups (first recipe: seed0..seed4, sizes; best-effort: best0..4,
+    best-sizes) name stages that exist, and between them every training stage of both
+    recipes' campaigns."""
+    import subprocess
+    stages = _rendered()
+    listed = {}
+    for recipe, groups in (("first", ["seed0", "seed1", "seed2", "seed3", "seed4", "sizes"]),
+                           ("best-effort", ["best0", "best1", "best2", "best3", "best4",
+                                            "best-sizes"])):
+        done = subprocess.run(["bash", str(ROOT / "scripts" / "campaign.sh"), "--list", *groups],
+                              capture_output=True, text=True, check=True)
+        listed[recipe] = [line.removeprefix("beyond/dvc.yaml:")
+                          for line in done.stdout.split() if line != "dvc.yaml"]
+        assert len(set(listed[recipe])) == len(listed[recipe]), recipe     # each stage once
+        assert set(listed[recipe]) <= set(stages), set(listed[recipe]) - set(stages)
+    trains = {"offspring", "small-dense", "ancestor-seed"}
+    assert {s for s in listed["first"] if s.split("@")[0] in trains} == \
+        {s for s in stages if s.split("@")[0] in trains}
+    best = {"best-effort-ancestor", "best-effort-offspring", "best-effort-small-dense"}
+    assert set(listed["best-effort"]) == {s for s in stages if s.split("@")[0] in best}
+    bad = subprocess.run(["bash", str(ROOT / "scripts" / "campaign.sh"), "--list", "best9"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown group best9" in bad.stderr
