@@ -53,7 +53,7 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
                      for k in seeds for g in range(1, 5)),
                    *(f"beyond/dvc.yaml:best-effort-small-dense@seed{k}-{g}"
                      for k in best["small_dense_seeds"] for g in small["generations"]),
-                   "beyond/dvc.yaml:best-effort-metrics"}
+                   "beyond/dvc.yaml:best-effort-metrics", "beyond/dvc.yaml:training-curves"}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}

@@ -213,6 +213,15 @@ class Paths:
         return self.root / "results" / "offspring_curve.png"
 
     @property
+    def training_curves(self) -> Path:
+        """The default lineage and its dense control, epoch by epoch, under each recipe."""
+        return self.root / "results" / "training_curves.json"
+
+    @property
+    def training_curves_figure(self) -> Path:
+        return self.root / "results" / "training_curves.png"
+
+    @property
     def beyond(self) -> Path:
         """All study results, keyed ``task/method/mode/seed<k>/gen<g>`` (JSON)."""
         return self.root / "results" / "beyond.json"
