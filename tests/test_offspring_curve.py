@@ -141,3 +141,16 @@ def test_the_committed_curves_fix_the_best_effort_epochs():
         assert summary["epochs"][init] == epochs
         assert getattr(best, f"{init}_epochs") == epochs, \
             f"best_effort.{init}_epochs must be the curves' pick {epochs}"
+
+
+def test_the_committed_curves_support_the_discussion():
+    """book/discussion.md, "Underfitting or the cost of synthesis?": trained 96 epochs instead
+    of 12, the inheriting generation 4 recovers about a quarter (0.2 to 0.3) of its validation
+    gap to the ancestor."""
+    from support import ROOT
+    paths = Paths(ROOT)
+    score = lambda curve, budget: json.loads(  # noqa: E731
+        paths.offspring_curve_point(curve, budget).read_text())["val"]["f_beta_adaptive"]
+    ancestor = json.loads(paths.summary("gen0").read_text())["val"]["f_beta_adaptive"]
+    short, long = score("inherit-gen4", 12), score("inherit-gen4", 96)
+    assert 0.2 <= (long - short) / (ancestor - short) <= 0.3
