@@ -14,7 +14,7 @@ from support import BIN, run
 pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
 SALIENCY = {"f_beta_adaptive", "f_beta_max", "mae"}
-METRICS = {"saliency": SALIENCY, "saliency-default": SALIENCY}
+METRICS = {"saliency": SALIENCY, "saliency-default": SALIENCY, "saliency-best": SALIENCY}
 
 
 def test_beyond_holds_every_task_method_seed_and_generation(smoke):
@@ -79,7 +79,8 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
     expected |= {f"saliency-best/small-dense/newborn/seed{k}/{g}"
                  for k, g in itertools.product(best["small_dense_seeds"], small["generations"])}
     assert set(beyond) == expected
-    for k in best["seeds"]:       # its own ancestor, trained ancestor_epochs: other scores
+    assert best["ancestor_epochs"] != params["ancestor"]["train"]["epochs"]
+    for k in best["seeds"]:    # its own ancestor, trained longer than the first: other scores
         assert beyond[f"saliency-best/darwin/inherit/seed{k}/gen0"]["mae"] != \
             beyond[f"saliency-default/darwin/inherit/seed{k}/gen0"]["mae"]
         record = json.loads((work / "results" / "best-effort" / f"seed{k}" / "gen4" /
