@@ -27,15 +27,15 @@ from pathlib import Path
 
 import torch
 
-from evosynth.atomic import atomic_write, write_json
-from evosynth.config import load_params
-from evosynth.cost import (count_flops, count_flops_nonzero, dense_bytes, measure_latency,
+from evosynth.method.atomic import atomic_write, write_json
+from evosynth.experiment.config import load_params
+from cost_measures import (count_flops, count_flops_nonzero, dense_bytes, measure_latency,
                            sparse_bytes)
-from evosynth.genetics import count_parameters
+from evosynth.method.genetics import count_parameters
 from evosynth.hparams import DEFAULT, STRUCTURED
-from evosynth.paths import Paths
-from evosynth.provenance import machine_summary
-from evosynth.checkpoints import load_checkpoint, load_network
+from evosynth.experiment.paths import Paths
+from evosynth.experiment.provenance import machine_summary
+from evosynth.method.checkpoints import load_checkpoint, load_network
 
 #: Each synthesis mode's lineage: the paper's (unstructured) and the structured one.
 MODES = {"unstructured": (DEFAULT.section, DEFAULT.folder),
@@ -192,7 +192,7 @@ def figure(rows, devices, batches, path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter, ScalarFormatter
 
-    from evosynth.figures import use_style
+    from evosynth.experiment.figures import use_style
     use_style()
     # Two panels a row (readable at the book's column width); the speed-up panel's legend, the
     # longest, fills the spare cell.

@@ -3,7 +3,7 @@
     python benchmarks/precision.py [--steps 5]
 
 Times the default ancestor's training step (batch and image size of params.yaml) in both
-precisions (:func:`evosynth.estimate.measure_step`), writes
+precisions (:func:`evosynth.experiment.estimate.measure_step`), writes
 ``benchmarks/results/precision/<cpu_bf16>.json`` (one file per bf16 kind: amx, avx512_bf16,
 none), and rebuilds ``benchmarks/results/precision.md`` from every kind measured so far: the
 ratio bf16 / fp32 says whether bf16 pays on that kind, and ``auto`` should pick the faster one.
@@ -16,11 +16,11 @@ import argparse
 import json
 from pathlib import Path
 
-from evosynth.atomic import atomic_write, write_json
-from evosynth.config import load_params
-from evosynth.estimate import measure_step
-from evosynth.provenance import machine_summary
-from evosynth.training import resolve_precision, select_device
+from evosynth.method.atomic import atomic_write, write_json
+from evosynth.experiment.config import load_params
+from evosynth.experiment.estimate import measure_step
+from evosynth.experiment.provenance import machine_summary
+from evosynth.method.training import resolve_precision, select_device
 
 OUT = Path(__file__).resolve().parent / "results"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from evosynth.provenance import machine_summary
+from evosynth.experiment.provenance import machine_summary
 
 ORDER = ["prepare", "ancestor", "generation", "evaluate"]
 

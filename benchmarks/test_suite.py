@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evosynth.atomic import atomic_write, write_json
-from evosynth.provenance import machine_summary
+from evosynth.method.atomic import atomic_write, write_json
+from evosynth.experiment.provenance import machine_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results"

@@ -33,13 +33,13 @@ from torch.utils.data import TensorDataset  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from evosynth import ConstantEnvironment, Masks, SaliencyNet, synthesize  # noqa: E402
-from evosynth.config import load_params  # noqa: E402
-from evosynth.data import SaliencySet  # noqa: E402
-from evosynth.atomic import atomic_write, write_json  # noqa: E402
-from evosynth.paths import Paths  # noqa: E402
-from evosynth.provenance import machine_summary  # noqa: E402
-from evosynth.checkpoints import load_checkpoint, load_network, save_checkpoint  # noqa: E402
-from evosynth.training import evaluate, saliency_loss, train  # noqa: E402
+from evosynth.experiment.config import load_params  # noqa: E402
+from evosynth.method.data import SaliencySet  # noqa: E402
+from evosynth.method.atomic import atomic_write, write_json  # noqa: E402
+from evosynth.experiment.paths import Paths  # noqa: E402
+from evosynth.experiment.provenance import machine_summary  # noqa: E402
+from evosynth.method.checkpoints import load_checkpoint, load_network, save_checkpoint  # noqa: E402
+from evosynth.method.training import evaluate, saliency_loss, train  # noqa: E402
 
 OUT = Path("benchmarks/results")
 PHASES = ("data", "forward", "backward", "optimizer", "masks", "validation", "other",

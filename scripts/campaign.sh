@@ -41,7 +41,7 @@ commit() {  # commit STAGE: the stage's lock entry and git-tracked outputs, one 
   git add beyond/dvc.lock dvc.lock results models 2>/dev/null || true
   git diff --cached --quiet && return 0
   local kind
-  kind=$(python -c "from evosynth.provenance import describe_kind, machine_summary as m; print(describe_kind(m()))")
+  kind=$(python -c "from evosynth.experiment.provenance import describe_kind, machine_summary as m; print(describe_kind(m()))")
   git commit -q -m "Campaign: $1 ($kind)"
 }
 

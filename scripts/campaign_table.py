@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from evosynth.hparams import CONTROL, DEFAULT, LINEAGES, NEWBORN, REPLICATED  # noqa: E402
-from evosynth.paths import Paths  # noqa: E402
+from evosynth.experiment.paths import Paths  # noqa: E402
 
 MODELS = Paths().model_dir("gen0").parent
 

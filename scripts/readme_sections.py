@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from evosynth.atomic import atomic_write  # noqa: E402
-from evosynth.citation import run_citation  # noqa: E402
+from evosynth.method.atomic import atomic_write  # noqa: E402
+from evosynth.publish.citation import run_citation  # noqa: E402
 
 
 def training_minutes(root: Path = ROOT) -> str:

@@ -23,7 +23,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from evosynth import BudgetEnvironment, TrainConfig, build_model, train
-from evosynth.genetics import synthesize_clusters
+from evosynth.method.genetics import synthesize_clusters
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -109,6 +109,16 @@ def wait_for(path: Path, text: str, process: subprocess.Popen, timeout: float) -
 
 # --- copies of the project ---------------------------------------------------------------------
 
+def _skip_outputs(folder: str, names: list[str]) -> set[str]:
+    """What :func:`copy_project` leaves out of a folder: build outputs, the locks, and the
+    executed notebooks (``book/experiment``; not ``src/evosynth/experiment``, the code)."""
+    skipped = {n for n in names if n in ("_build", "__pycache__", "dvc.lock")
+               or n.endswith(".egg-info")}
+    if Path(folder).name == "book" and "experiment" in names:
+        skipped.add("experiment")
+    return skipped
+
+
 def copy_project(work: Path, names=PIPELINE) -> Path:
     """Copy what the default pipeline needs (``names``, then ``data/raw``) into ``work``,
     without build outputs, the executed notebooks and the committed run's locks (a run in
@@ -116,8 +126,7 @@ def copy_project(work: Path, names=PIPELINE) -> Path:
     for name in names:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
-                "experiment", "_build", "__pycache__", "*.egg-info", "dvc.lock"))
+            shutil.copytree(source, work / name, ignore=_skip_outputs)
         else:
             shutil.copy(source, work / name)
     shutil.copytree(RAW, work / "data" / "raw")
@@ -418,13 +427,19 @@ def pipeline_stages():
             yield dvc_file, name, body["cmd"], [str(d) for d in body.get("deps", [])]
 
 
+#: Folders a stage's ``deps:`` never name as a whole: the package, its floors by role, and
+#: ``experiment/stages`` (whose modules are each one stage's).
+WHOLE_NEVER = ("", "method", "experiment", "publish", "experiment/stages")
+
+
 def src_deps(code: set[Path]) -> list[str]:
-    """The ``deps:`` entries of ``code``: a package folder when all its files are in it (but
-    ``stages``, whose modules are each one stage's), else the files, sorted."""
+    """The ``deps:`` entries of ``code``: a subpackage folder (such as ``method/genetics``) when
+    all its files are in it, else the files, sorted."""
     files = {p.relative_to(ROOT).as_posix() for p in code}
     entries = set(files)
-    for package in SRC.iterdir():
-        if not package.is_dir() or package.name in ("stages", "__pycache__"):
+    for init in SRC.rglob("__init__.py"):
+        package = init.parent
+        if package.relative_to(SRC).as_posix().replace(".", "") in WHOLE_NEVER:
             continue
         members = {p.relative_to(ROOT).as_posix() for p in package.rglob("*.py")}
         if members and members <= files:

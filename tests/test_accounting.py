@@ -1,4 +1,4 @@
-"""Synapse counts and per-layer reports (evosynth.genetics.accounting)."""
+"""Synapse counts and per-layer reports (evosynth.method.genetics.accounting)."""
 
 import pytest
 import torch

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from evosynth import load_checkpoint
-from evosynth.archive import ArchiveError, lock_outputs, make_archive, manifest, verify_manifest
+from evosynth.publish.archive import ArchiveError, lock_outputs, make_archive, manifest, verify_manifest
 
 from support import BIN, git, run
 

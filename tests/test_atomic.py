@@ -1,4 +1,4 @@
-"""Atomic writes (evosynth.atomic): a process killed with SIGKILL while writing checkpoints
+"""Atomic writes (evosynth.method.atomic): a process killed with SIGKILL while writing checkpoints
 leaves no corrupt file, and the next write removes the temporary files of dead writers."""
 
 import random
@@ -10,7 +10,7 @@ import time
 import torch
 
 from evosynth import load_checkpoint, save_checkpoint
-from evosynth.atomic import stale_temp_files, write_json
+from evosynth.method.atomic import stale_temp_files, write_json
 
 from support import wait_for
 

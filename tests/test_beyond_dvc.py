@@ -3,13 +3,13 @@ replicate seeds, the small dense networks): ``offspring`` and ``small`` list exa
 networks of params.yaml (and of the smoke profile), each with its seed, folder and parent
 (``scripts/campaign_table.py`` writes them); ``scored`` exactly the lineages of seed 0 beside
 the default one; and the stages DVC renders from them read and write where
-:class:`evosynth.paths.Paths` says."""
+:class:`evosynth.experiment.paths.Paths` says."""
 
 import pytest
 import yaml
 
 from evosynth.hparams import LINEAGES, lineage_named
-from evosynth.paths import Paths
+from evosynth.experiment.paths import Paths
 from support import ROOT, campaign_table
 
 BEYOND = yaml.safe_load((ROOT / "beyond" / "dvc.yaml").read_text())

@@ -14,9 +14,9 @@ from functools import cache
 
 import pytest
 
-from evosynth.config import load_params
-from evosynth.stages.study import task_metric, z_arm_method
-from evosynth.study import paired_differences, summarise
+from evosynth.experiment.config import load_params
+from evosynth.experiment.stages.study import task_metric, z_arm_method
+from evosynth.experiment.study import paired_differences, summarise
 from support import ROOT
 
 PARAMS = load_params(ROOT / "params.yaml")
@@ -185,7 +185,7 @@ def test_the_offspring_lose_against_equal_training():
     """index.md and discussion.md read the dense control as the fair baseline and the
     verdict's rows as losses: generation 4 minus the control is below zero on every seed
     committed."""
-    from evosynth.stages.merge import control_pairs
+    from evosynth.experiment.stages.beyond import control_pairs
     pairs = control_pairs(_results()).query("generation == 'gen4'")
     assert len(pairs) >= 1
     assert (pairs["minus_control"] < 0).all(), pairs

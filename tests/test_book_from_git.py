@@ -9,7 +9,7 @@ After ``bash scripts/main.sh`` on another machine kind, the default pipeline's o
 those the campaign read (beyond/dvc.lock against dvc.lock): the book builds with ``-W``, the
 default pipeline's pages name the rerun, the campaign's the committed run; with
 ``EVOSYNTH_ONE_RUN=1`` (the release workflow) the build fails with a message saying to rerun
-``dvc repro beyond/dvc.yaml`` (book/_ext/evosynth_book.py, evosynth.artifact.mixed_runs).
+``dvc repro beyond/dvc.yaml`` (book/_ext/evosynth_book.py, evosynth.publish.runs.mixed_runs).
 
 The first two tests run on a clone of this repository's HEAD (what CI checks out); the last one
 runs the cheap checks on a git-committed copy of the smoke run (``smoke_git``), which is

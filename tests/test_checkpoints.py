@@ -1,4 +1,4 @@
-"""Checkpoints (evosynth.checkpoints): clean keys, round trips, byte-identical files, structured
+"""Checkpoints (evosynth.method.checkpoints): clean keys, round trips, byte-identical files, structured
 networks rebuilt, and safe loading only (``weights_only=True``: an arbitrary pickle is refused).
 """
 
@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from evosynth import Masks, TrainConfig, build_model, synthesize, train
-from evosynth.checkpoints import load_checkpoint, load_network, save_checkpoint
-from evosynth.genetics import shrink
+from evosynth.method.checkpoints import load_checkpoint, load_network, save_checkpoint
+from evosynth.method.genetics import shrink
 
 from support import ROOT, draw_clusters, saliency_net
 

@@ -1,4 +1,4 @@
-"""Validation before any work (evosynth.checks and ``python -m evosynth check``): a missing
+"""Validation before any work (evosynth.experiment.checks and ``python -m evosynth check``): a missing
 data path fails, naming the key and value."""
 
 import copy
@@ -9,9 +9,9 @@ import sys
 import pytest
 import yaml
 
-from evosynth.checks import check_data
-from evosynth.stages.check import check_setup
-from evosynth.config import ParamsError, parse_params
+from evosynth.experiment.checks import check_data
+from evosynth.publish.check import check_setup
+from evosynth.experiment.config import ParamsError, parse_params
 
 from support import ROOT, tiny_params, write_folder_dataset, write_params
 

@@ -1,5 +1,5 @@
 """CITATION.cff: valid by the standard tool, versioned like the package, and the BibTeX of
-evosynth.citation agreeing with what the standard tool (cffconvert) makes of the same file.
+evosynth.publish.citation agreeing with what the standard tool (cffconvert) makes of the same file.
 
 cffconvert 2.0.0 pins old dependencies (jsonschema<4, ...), so it is not installed into the
 project's environment: the ``cffconvert`` fixture builds it once into its own venv, cached
@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 import evosynth
-from evosynth.citation import (bibtex, load_citation, reference_bibtex, reference_key,
+from evosynth.publish.citation import (bibtex, load_citation, reference_bibtex, reference_key,
                                software_bibtex)
 
 from support import ROOT

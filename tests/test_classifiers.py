@@ -1,10 +1,10 @@
-"""The second task's networks and data (evosynth.classifiers)."""
+"""The second task's networks and data (evosynth.experiment.classifiers)."""
 
 import pytest
 import torch
 
-from evosynth.classifiers import LeNet5, build_classifier, fashion_split
-from evosynth.genetics import synaptic_parameters
+from evosynth.experiment.classifiers import LeNet5, build_classifier, fashion_split
+from evosynth.method.genetics import synaptic_parameters
 
 from support import ROOT
 

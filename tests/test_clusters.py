@@ -1,4 +1,4 @@
-"""Structured (cluster-driven) synthesis (evosynth.genetics.clusters): the probability model of
+"""Structured (cluster-driven) synthesis (evosynth.method.genetics.clusters): the probability model of
 a filter, the draw, and the offspring as a smaller dense network."""
 
 import copy
@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from evosynth.cost import count_parameters
-from evosynth.genetics import (Masks, cluster_probabilities, cluster_strengths, count_clusters,
+from evosynth.method.genetics import count_parameters
+from evosynth.method.genetics import (Masks, cluster_probabilities, cluster_strengths, count_clusters,
                                shrink, synthesize_clusters)
 
 from support import draw_clusters, saliency_net

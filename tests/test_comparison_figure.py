@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evosynth.comparison_figure import ARMS, arms_by_generation
+from evosynth.experiment.comparison_figure import ARMS, arms_by_generation
 
 
 def table() -> pd.DataFrame:

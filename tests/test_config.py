@@ -1,11 +1,11 @@
-"""The parameters file (evosynth.config): every section validated, errors naming the key."""
+"""The parameters file (evosynth.experiment.config): every section validated, errors naming the key."""
 
 import copy
 
 import pytest
 import yaml
 
-from evosynth.config import ParamsError, load_params, parse_params
+from evosynth.experiment.config import ParamsError, load_params, parse_params
 
 from support import ROOT, tiny_params
 

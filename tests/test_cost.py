@@ -1,13 +1,17 @@
-"""Cost of a network (evosynth.cost): FLOPs, parameters and the sparse export."""
+"""Cost of a network (benchmarks/cost_measures.py): FLOPs, parameters and the sparse export."""
+
+import sys
 
 import torch
 from torch import nn
 
-from evosynth.cost import (count_flops, count_flops_nonzero, count_parameters, dense_bytes,
-                           load_sparse, save_sparse, sparse_bytes)
-from evosynth.genetics import Masks
+from support import ROOT
 
-from support import saliency_net
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from cost_measures import (count_flops, count_flops_nonzero, count_parameters,  # noqa: E402
+                           dense_bytes, load_sparse, save_sparse, sparse_bytes)
+from evosynth.method.genetics import Masks  # noqa: E402
+from support import saliency_net  # noqa: E402
 
 
 def test_flops_and_parameters_of_a_known_network():

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from evosynth import DataError, SaliencySet, load_folder, make_shapes, read_mask
-from evosynth.data import read_idx
+from evosynth.method.data import read_idx
 
 
 def _write_dataset(root: Path, n: int = 3, size=(20, 16)) -> None:

@@ -1,4 +1,4 @@
-"""Environments: the factor F(E) of an offspring (evosynth.genetics.environment)."""
+"""Environments: the factor F(E) of an offspring (evosynth.method.genetics.environment)."""
 
 import pytest
 import torch

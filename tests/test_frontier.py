@@ -2,7 +2,7 @@
 
 import pytest
 
-from evosynth.frontier import pareto_front, sweep_points
+from evosynth.experiment.frontier import pareto_front, sweep_points
 
 
 def _point(factor, accuracies, synapses):

@@ -1,5 +1,5 @@
 """The dense network's validation learning curve and the rule that fixes the ancestor's epochs
-(evosynth.curve, stages learning-curve@<budget> and learning-curve-summary): the rule on
+(evosynth.experiment.curve, stages learning-curve@<budget> and learning-curve-summary): the rule on
 hand-made curves, a tiny curve end to end, and the committed curve against params.yaml."""
 
 import json
@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from evosynth.config import ParamsError, parse_params
-from evosynth.curve import chosen_budget
-from evosynth.paths import Paths
+from evosynth.experiment.config import ParamsError, parse_params
+from evosynth.experiment.curve import chosen_budget
+from evosynth.experiment.paths import Paths
 from support import ROOT
 
 
@@ -27,8 +27,8 @@ def test_the_rule_takes_the_smallest_budget_within_the_tolerance_of_the_best():
 
 
 def test_a_tiny_curve_end_to_end_reads_no_test_split(tmp_path):
-    from evosynth.stages.learning_curve import learning_curve_point, learning_curve_summary
-    from evosynth.synthetic import make_shapes
+    from evosynth.experiment.stages.learning_curve import learning_curve_point, learning_curve_summary
+    from evosynth.experiment.synthetic import make_shapes
     for i, split in enumerate(("train", "val")):        # no test split: it is never read
         make_shapes(16, 16, seed=i).save(tmp_path / "data" / "prepared" / f"{split}.npz")
     train = {"epochs": 2, "batch_size": 8, "optimizer": "adam", "lr": 0.01, "weight_decay": 0.0,

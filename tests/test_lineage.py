@@ -1,20 +1,20 @@
 """The lineage engine end to end on a tiny network: populations with selection, and the
-structured lineage (evosynth.lineage, through the generation and beyond stages)."""
+structured lineage (evosynth.method.lineage, through the generation and beyond stages)."""
 
 import json
 
 import pytest
 import torch
 
-from evosynth.checkpoints import load_checkpoint
-from evosynth.config import ParamsError, parse_params
-from evosynth.paths import Paths
+from evosynth.method.checkpoints import load_checkpoint
+from evosynth.experiment.config import ParamsError, parse_params
+from evosynth.experiment.paths import Paths
 
 
 @pytest.fixture
 def tiny_run(tmp_path):
-    from evosynth.stages.ancestor import ancestor
-    from evosynth.synthetic import make_shapes
+    from evosynth.experiment.stages.ancestor import ancestor
+    from evosynth.experiment.synthetic import make_shapes
     for i, split in enumerate(("train", "val", "test")):
         make_shapes(24, 16, seed=i).save(tmp_path / "data" / "prepared" / f"{split}.npz")
     train = {"epochs": 1, "batch_size": 8, "optimizer": "adam", "lr": 0.01, "weight_decay": 0.0,
@@ -44,7 +44,7 @@ def tiny_run(tmp_path):
 
 
 def test_population_keeps_the_fittest_on_validation(tiny_run):
-    from evosynth.stages.generation import generation
+    from evosynth.experiment.stages.generation import generation
     params, paths, _ = tiny_run
     result = generation(params, "gen1", paths, progress=False)
     s = result.summary
@@ -59,8 +59,8 @@ def test_population_keeps_the_fittest_on_validation(tiny_run):
 
 
 def test_structured_lineage_writes_smaller_networks_and_metrics(tiny_run):
-    from evosynth.stages.scores import lineage_metrics
-    from evosynth.stages.generation import generation
+    from evosynth.experiment.stages.lineage_metrics import lineage_metrics
+    from evosynth.experiment.stages.generation import generation
     params, root_paths, tmp = tiny_run
     for name in ("gen1", "gen2"):
         result = generation(params, name, root_paths, progress=False, section="structured")
@@ -79,8 +79,8 @@ def test_structured_lineage_writes_smaller_networks_and_metrics(tiny_run):
 
 
 def test_dense_control_keeps_every_synapse_and_trains_like_the_offspring(tiny_run):
-    from evosynth.stages.scores import lineage_metrics
-    from evosynth.stages.generation import generation
+    from evosynth.experiment.stages.lineage_metrics import lineage_metrics
+    from evosynth.experiment.stages.generation import generation
     params, paths, tmp = tiny_run
     ancestor = load_checkpoint(paths.network("gen0"))
     for name in ("gen1", "gen2"):
@@ -96,9 +96,9 @@ def test_dense_control_keeps_every_synapse_and_trains_like_the_offspring(tiny_ru
 
 
 def test_a_replicate_seed_has_its_own_ancestor_and_lineages_under_its_own_paths(tiny_run):
-    from evosynth.stages.ancestor import ancestor as train_ancestor
-    from evosynth.stages.generation import generation
-    from evosynth.stages.scores import campaign_metrics
+    from evosynth.experiment.stages.ancestor import ancestor as train_ancestor
+    from evosynth.experiment.stages.generation import generation
+    from evosynth.experiment.stages.campaign_metrics import campaign_metrics
     params, paths, tmp = tiny_run
     seeded, mine = params.seeded(1), paths.for_run(1)
     train_ancestor(seeded, mine, progress=False)
@@ -133,7 +133,7 @@ def test_a_replicate_seed_has_its_own_ancestor_and_lineages_under_its_own_paths(
 
 
 def test_newborn_offspring_start_fresh_but_keep_the_drawn_synapses(tiny_run):
-    from evosynth.stages.generation import generation
+    from evosynth.experiment.stages.generation import generation
     params, paths, tmp = tiny_run
     inherit = generation(params, "gen1", paths, progress=False)
     newborn = generation(params, "gen1", paths, progress=False, section="newborn")
@@ -147,8 +147,8 @@ def test_an_offspring_keeps_its_dead_synapses_at_zero_in_either_precision(tiny_r
     """Trained in fp32 or under bf16 autocast (what `precision: auto` picks on a CPU with
     native bf16), an offspring is a subset of its parent and every synapse it lost stays
     exactly zero, whichever precision the machine running the tests would pick."""
-    from evosynth.config import parse_params
-    from evosynth.stages.generation import generation
+    from evosynth.experiment.config import parse_params
+    from evosynth.experiment.stages.generation import generation
     params, paths, tmp = tiny_run
     data = params.model_dump(mode="json")
     data["generation"]["train"]["precision"] = precision
@@ -161,9 +161,9 @@ def test_an_offspring_keeps_its_dead_synapses_at_zero_in_either_precision(tiny_r
 
 
 def test_a_small_dense_network_has_the_offspring_size_and_its_total_training(tiny_run):
-    from evosynth.stages.generation import generation
-    from evosynth.stages.scores import campaign_metrics
-    from evosynth.stages.small_dense import small_dense, total_epochs
+    from evosynth.experiment.stages.generation import generation
+    from evosynth.experiment.stages.campaign_metrics import campaign_metrics
+    from evosynth.experiment.stages.small_dense import small_dense, total_epochs
     params, paths, tmp = tiny_run
     for name in ("gen1", "gen2"):
         generation(params, name, paths, progress=False)
@@ -191,11 +191,11 @@ def test_the_best_effort_recipe_trains_every_arm_its_own_epochs_under_its_own_pa
     ancestor trains best_effort.ancestor_epochs, every inheriting offspring inherit_epochs, the
     newborn ones newborn_epochs, the small dense network the lineage's total; the scores are
     keyed with the recipe's own task; the first recipe's networks are untouched."""
-    from evosynth.config import parse_params
-    from evosynth.stages.ancestor import ancestor as train_ancestor
-    from evosynth.stages.generation import generation
-    from evosynth.stages.scores import campaign_metrics
-    from evosynth.stages.small_dense import small_dense
+    from evosynth.experiment.config import parse_params
+    from evosynth.experiment.stages.ancestor import ancestor as train_ancestor
+    from evosynth.experiment.stages.generation import generation
+    from evosynth.experiment.stages.campaign_metrics import campaign_metrics
+    from evosynth.experiment.stages.small_dense import small_dense
     params, paths, tmp = tiny_run
     data = params.model_dump(mode="json")
     data["best_effort"] = {"ancestor_epochs": 3, "inherit_epochs": 2, "newborn_epochs": 4,
@@ -232,7 +232,7 @@ def test_the_best_effort_recipe_trains_every_arm_its_own_epochs_under_its_own_pa
 
 def test_narrowing_reaches_a_synapse_count_and_refuses_an_impossible_one():
     from evosynth.hparams import SaliencyNetConfig
-    from evosynth.stages.small_dense import _synapses, narrowed
+    from evosynth.experiment.stages.small_dense import _synapses, narrowed
     base = SaliencyNetConfig(widths=(16, 32), bottleneck_width=64, bottleneck_layers=1)
     full = _synapses(base)
     config, factor = narrowed(base, full // 20)
@@ -243,7 +243,7 @@ def test_narrowing_reaches_a_synapse_count_and_refuses_an_impossible_one():
 
 
 def test_control_comparison_averages_seeds_with_their_spread():
-    from evosynth.stages.merge import control_comparison
+    from evosynth.experiment.stages.beyond import control_comparison
     results = {f"saliency-default/{arm}/inherit/seed{s}/gen{g}": {
         "synapses": 100 // (g + 1), "reduction": g + 1.0, "f_beta_adaptive": f + 0.01 * s}
         for s in (0, 1, 2)
@@ -259,7 +259,7 @@ def test_control_comparison_averages_seeds_with_their_spread():
 
 
 def test_control_comparison_pairs_each_generation_with_its_control():
-    from evosynth.stages.merge import control_comparison
+    from evosynth.experiment.stages.beyond import control_comparison
     results = {f"saliency-default/{arm}/inherit/seed0/gen{g}": {
         "synapses": 100 // (g + 1), "reduction": g + 1.0, "f_beta_adaptive": f}
         for arm, scores in (("darwin", (0.8, 0.82, 0.75)), ("dense-control", (0.8, 0.85, 0.86)))
@@ -273,8 +273,8 @@ def test_control_comparison_pairs_each_generation_with_its_control():
 
 
 def test_a_darwin_lineage_needs_an_environment_and_a_control_no_synthesis():
-    from evosynth.lineage import Recipe
-    from evosynth.training import TrainConfig
+    from evosynth.method.lineage import Recipe
+    from evosynth.method.training import TrainConfig
     with pytest.raises(ValueError, match="needs an environment"):
         Recipe(environment=None, seed=1, train=TrainConfig())
     with pytest.raises(ValueError, match="dense control"):

@@ -1,10 +1,10 @@
-"""Masks through training: dead synapses stay exactly zero (evosynth.genetics.masks)."""
+"""Masks through training: dead synapses stay exactly zero (evosynth.method.genetics.masks)."""
 
 import pytest
 import torch
 
 from evosynth import TrainConfig, build_model, count_synapses, synthesize, train
-from evosynth.genetics import synaptic_parameters
+from evosynth.method.genetics import synaptic_parameters
 
 
 def _dead_weights(model, masks):
@@ -78,7 +78,7 @@ def test_training_keeps_dead_synapses_zero_under_an_update_that_bypasses_the_gra
         shapes, monkeypatch):
     """An optimizer whose step also moves weights without their gradient (as a decoupled decay
     towards a non-zero value would): ``train`` must still end with every dead synapse at 0."""
-    from evosynth import training
+    from evosynth.method import training
 
     class Drifting(torch.optim.SGD):
         @torch.no_grad()

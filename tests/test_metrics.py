@@ -6,7 +6,7 @@ import torch
 from scipy.ndimage import gaussian_filter
 
 from evosynth import SaliencyMetrics, saliency_scores
-from evosynth.metrics import _has_float64
+from evosynth.method.metrics import _has_float64
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

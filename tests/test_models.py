@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from evosynth import build_model, count_synapses
-from evosynth.models import SaliencyNetConfig
+from evosynth.method.models import SaliencyNetConfig
 
 
 @pytest.mark.parametrize("patch,head_kernel", [(1, 1), (2, 3), (4, 3)])

@@ -1,5 +1,5 @@
 """Initialisation of an offspring's weights: newborn, inherit, rewind
-(evosynth.genetics.offspring)."""
+(evosynth.method.genetics.offspring)."""
 
 import pytest
 import torch

@@ -7,12 +7,12 @@ import json
 import pytest
 
 from evosynth import load_checkpoint
-from evosynth.config import ParamsError, parse_params
-from evosynth.curve import chosen_budget
-from evosynth.paths import Paths
-from evosynth.stages.ancestor import ancestor
-from evosynth.stages.offspring_curve import offspring_curve_point, offspring_curve_summary
-from evosynth.synthetic import make_shapes
+from evosynth.experiment.config import ParamsError, parse_params
+from evosynth.experiment.curve import chosen_budget
+from evosynth.experiment.paths import Paths
+from evosynth.experiment.stages.ancestor import ancestor
+from evosynth.experiment.stages.offspring_curve import offspring_curve_point, offspring_curve_summary
+from evosynth.experiment.synthetic import make_shapes
 
 from support import tiny_params
 
@@ -61,7 +61,7 @@ def test_a_tiny_curve_end_to_end(tiny):
 
 def test_a_curve_at_its_edge_is_extended_before_it_chooses(tiny, monkeypatch):
     data, paths = tiny
-    import evosynth.stages.offspring_curve as stage
+    import evosynth.experiment.stages.offspring_curve as stage
     monkeypatch.setattr(stage, "curve_scores", lambda points: {
         int(p["budget"]): 0.5 + 0.1 * p["budget"] for p in points})   # always rising
     data["offspring_curve"]["inits"] = ["inherit"]

@@ -1,6 +1,6 @@
-"""Where the stages read and write (evosynth.paths)."""
+"""Where the stages read and write (evosynth.experiment.paths)."""
 
-from evosynth.paths import Paths
+from evosynth.experiment.paths import Paths
 
 
 def test_second_lineage_paths_share_the_ancestor():

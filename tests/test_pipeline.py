@@ -122,7 +122,7 @@ def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke, reseed
 
 def test_bytecode_beside_the_sources_stales_no_stage(smoke):
     """Python writes __pycache__/ beside the modules it imports (unless told not to); a stage
-    whose `deps:` name a source folder (src/evosynth/genetics) must not go stale for it
+    whose `deps:` name a source folder (src/evosynth/method/genetics) must not go stale for it
     (.dvcignore)."""
     work, _ = smoke
     run([BIN / "python", "-m", "compileall", "-q", "src"], work)

@@ -1,8 +1,8 @@
-"""Where and from what code a result was made (evosynth.provenance)."""
+"""Where and from what code a result was made (evosynth.experiment.provenance)."""
 
 import hashlib
 
-from evosynth.provenance import CODE, code_commit, cpu_capability, describe, machine_summary
+from evosynth.experiment.provenance import CODE, code_commit, cpu_capability, describe, machine_summary
 
 
 def test_machine_summary_records_capability_lock_and_commit(tmp_path, monkeypatch):
@@ -40,7 +40,7 @@ def test_a_record_names_the_commit_the_process_started_from(tmp_path, monkeypatc
     import importlib
     import subprocess
 
-    from evosynth import provenance
+    from evosynth.experiment import provenance
 
     def git(*args):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],

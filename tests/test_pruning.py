@@ -1,10 +1,10 @@
-"""Pruning to a per-layer budget, the study's baselines (evosynth.genetics.pruning)."""
+"""Pruning to a per-layer budget, the study's baselines (evosynth.method.genetics.pruning)."""
 
 import pytest
 import torch
 
 from evosynth import MaskError, Masks, layer_budget, prune_to_budget
-from evosynth.genetics import synaptic_parameters
+from evosynth.method.genetics import synaptic_parameters
 
 
 def test_magnitude_keeps_the_largest_alive_weights(small_net):

@@ -1,9 +1,9 @@
-"""The raw data of the default data set (evosynth.raw)."""
+"""The raw data of the default data set (evosynth.experiment.raw)."""
 
 import numpy as np
 import pytest
 
-from evosynth.raw import load_garments, load_photos
+from evosynth.experiment.raw import load_garments, load_photos
 
 from support import RAW
 

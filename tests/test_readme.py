@@ -5,7 +5,7 @@ import json
 import re
 import runpy
 
-from evosynth.config import load_params
+from evosynth.experiment.config import load_params
 
 from support import ROOT
 

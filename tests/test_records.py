@@ -1,11 +1,11 @@
-"""The per-epoch training records (evosynth.records, dvclive)."""
+"""The per-epoch training records (evosynth.method.records, dvclive)."""
 
 import json
 
 import pytest
 
-from evosynth.records import LIVE_METRICS, live_log
-from evosynth.training import evaluate
+from evosynth.method.records import LIVE_METRICS, live_log
+from evosynth.method.training import evaluate
 
 from support import noise_set, train_tiny
 

@@ -1,4 +1,4 @@
-"""A release names one committed run: CITATION.cff's version and commit (evosynth.release), on
+"""A release names one committed run: CITATION.cff's version and commit (evosynth.publish.release), on
 the real repository and on hand-made histories, one per problem it must find."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from evosynth.release import release_problems
+from evosynth.publish.release import release_problems
 
 from support import ROOT, git
 

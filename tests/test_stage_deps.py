@@ -19,8 +19,8 @@ _spec.loader.exec_module(stage_deps)
 TRAINING = ("dvc.yaml:ancestor", "dvc.yaml:generation")
 #: Code that only draws, formats, checks or cites: no training stage of the default pipeline
 #: may run it (a figure's title or a table formatter must not rerun an hour of training).
-REPORT_CODE = ("figures.py", "study.py", "verify.py", "artifact.py", "citation.py",
-               "classifiers.py", "frontier.py", "cost.py", "comparison_figure.py")
+REPORT_CODE = ("experiment/figures.py", "experiment/study.py", "experiment/classifiers.py",
+               "experiment/frontier.py", "experiment/comparison_figure.py")
 
 
 def _listed(path: str, deps: list[str]) -> bool:
@@ -48,7 +48,13 @@ def test_report_code_stales_no_training_stage():
         assert drawn == [], f"{stage} runs report code {drawn}"
     for stage, files in code.items():
         if stage.startswith("dvc.yaml:"):   # the study's tables are the beyond pipeline's
-            assert "src/evosynth/study.py" not in files, stage
+            assert "src/evosynth/experiment/study.py" not in files, stage
+
+
+def test_no_stage_runs_the_publishing_tools():
+    """The tools that check and publish a run read its records; no stage runs them."""
+    for stage, files in stage_deps.closures().items():
+        assert not [f for f in files if f.startswith("src/evosynth/publish/")], stage
 
 
 def test_code_every_stage_runs_is_under_30_percent_of_src():

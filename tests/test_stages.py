@@ -1,4 +1,4 @@
-"""The stages (evosynth.stages): checks before any work, nothing written on a bad data set, and
+"""The stages (evosynth.experiment.stages): checks before any work, nothing written on a bad data set, and
 bit-identical runs for the same seeds."""
 
 import json
@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from evosynth import DataError, load_checkpoint
-from evosynth.config import ParamsError, parse_params
-from evosynth.paths import Paths
-from evosynth.stages.ancestor import ancestor
-from evosynth.stages.evaluate import evaluate
-from evosynth.stages.generation import generation
-from evosynth.stages.prepare import prepare
+from evosynth.experiment.config import ParamsError, parse_params
+from evosynth.experiment.paths import Paths
+from evosynth.experiment.stages.ancestor import ancestor
+from evosynth.experiment.stages.evaluate import evaluate
+from evosynth.experiment.stages.generation import generation
+from evosynth.experiment.stages.prepare import prepare
 
 from support import tiny_params, write_folder_dataset
 
@@ -83,7 +83,7 @@ def test_same_seeds_give_bit_identical_runs_and_another_seed_another_offspring(t
 
 
 def test_the_z_arm_is_darwin_with_the_other_normaliser_from_the_same_ancestors(tmp_path):
-    from evosynth.stages.study import other_z, study, z_arm, z_arm_method
+    from evosynth.experiment.stages.study import other_z, study, z_arm, z_arm_method
     data = tiny_params()
     data["study"]["seeds"] = [0]
     params = parse_params(data)

@@ -84,7 +84,41 @@ def test_the_ground_floor_imports_nothing_of_the_package():
 
 
 def test_config_imports_only_the_ground_floor():
-    assert _evosynth_modules(SRC / "config.py") == {"evosynth.hparams"}
+    assert _evosynth_modules(SRC / "experiment" / "config.py") == {"evosynth.hparams"}
+
+
+# -- the floors: the method, the experiment, the tools that publish ---------------------------
+
+#: The folders by role under src/evosynth/, and the one module each floor may import at the top
+#: (the shared bottom floor, hparams, and the package face).
+FLOORS = ("method", "experiment", "publish")
+
+
+def test_the_package_is_split_by_role():
+    top = sorted(p.name for p in SRC.iterdir() if p.name != "__pycache__")
+    assert top == ["__init__.py", "__main__.py", "cli.py", "commands", "experiment", "hparams.py", "method",
+                   "publish"], top
+
+
+def test_the_method_imports_nothing_of_the_experiment_or_the_publishing_tools():
+    """What a user imports to evolve their own network (evosynth.method) stands alone: only
+    the shared bottom floor (hparams) and itself."""
+    found = sorted(f"{p.relative_to(SRC)}: {m}" for p in (SRC / "method").rglob("*.py")
+                   for m in _evosynth_modules(p)
+                   if not (m.startswith("evosynth.method") or m == "evosynth.hparams"))
+    assert found == []
+
+
+def test_the_experiment_imports_nothing_of_the_publishing_tools():
+    found = sorted(f"{p.relative_to(SRC)}: {m}" for p in (SRC / "experiment").rglob("*.py")
+                   for m in _evosynth_modules(p) if m.startswith("evosynth.publish"))
+    assert found == []
+
+
+def test_the_method_check_finds_an_import_of_the_experiment():
+    tree = ast.parse("from ..experiment.paths import Paths\nfrom ..hparams import INITS\n")
+    assert [m for m, _ in evosynth_imports(tree, "evosynth.method")] == [
+        "evosynth.experiment.paths", "evosynth.hparams"]
 
 
 def test_the_package_face_imports_none_of_its_modules():
@@ -95,8 +129,10 @@ def test_the_package_face_imports_none_of_its_modules():
 
 
 def test_every_registry_has_exactly_the_words_of_its_vocabulary():
-    from evosynth import classifiers, hparams, lineage
-    from evosynth.genetics import environment, offspring, pruning
+    from evosynth import hparams
+    from evosynth.experiment import classifiers
+    from evosynth.method import lineage
+    from evosynth.method.genetics import environment, offspring, pruning
     assert tuple(offspring.INIT_MODES) == hparams.INITS
     assert tuple(pruning.PRUNING_METHODS) == hparams.PRUNING_METHODS
     assert tuple(lineage.SELECTIONS) == hparams.SELECTIONS == tuple(hparams.SELECTION_RULES)

@@ -1,4 +1,4 @@
-"""Beyond the paper (evosynth.study): the study runner, the baselines at Darwin's budgets,
+"""Beyond the paper (evosynth.experiment.study): the study runner, the baselines at Darwin's budgets,
 its summaries and paired differences. The pruning itself: tests/test_pruning.py; the
 classifiers: tests/test_classifiers.py; the study's parameters: tests/test_config.py."""
 
@@ -9,10 +9,11 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from evosynth import ConstantEnvironment, study
-from evosynth.classifiers import classification_loss
-from evosynth.study import METHODS, Task, paired_differences, run_seed, summarise
-from evosynth.training import TrainConfig
+from evosynth import ConstantEnvironment
+from evosynth.experiment import study
+from evosynth.experiment.classifiers import classification_loss
+from evosynth.experiment.study import METHODS, Task, paired_differences, run_seed, summarise
+from evosynth.method.training import TrainConfig
 
 
 # -- the study runner ----------------------------------------------------------------------------

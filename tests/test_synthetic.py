@@ -1,4 +1,4 @@
-"""The synthetic data sets (evosynth.synthetic): shapes and Fashion-MNIST composites."""
+"""The synthetic data sets (evosynth.experiment.synthetic): shapes and Fashion-MNIST composites."""
 
 import numpy as np
 import pytest

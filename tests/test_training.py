@@ -1,4 +1,4 @@
-"""The training loop (evosynth.training): determinism, the rewind state, the device, the
+"""The training loop (evosynth.method.training): determinism, the rewind state, the device, the
 configuration, validation and the phase clock, bf16."""
 
 import math
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from evosynth import TrainConfig, build_model, select_device, train
-from evosynth.training import CPU_BF16_ENV, cpu_bf16, evaluate, resolve_precision
+from evosynth.method.training import CPU_BF16_ENV, cpu_bf16, evaluate, resolve_precision
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from support import noise_set, train_tiny

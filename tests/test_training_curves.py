@@ -4,9 +4,9 @@ default pipeline's records) left out."""
 
 import json
 
-from evosynth.config import parse_params
-from evosynth.paths import Paths
-from evosynth.stages.training_curves import METRIC, training_curves
+from evosynth.experiment.config import parse_params
+from evosynth.experiment.paths import Paths
+from evosynth.experiment.stages.training_curves import METRIC, training_curves
 from support import tiny_params
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 import yaml
 
-from evosynth.verdict import (confidence_interval, judge, load_claims, parse_claims,
+from evosynth.publish.verdict import (confidence_interval, judge, load_claims, parse_claims,
                               verdict_summary, verdicts)
 
 from support import ROOT

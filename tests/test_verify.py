@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from evosynth import verify
+from evosynth.publish import verify
 from evosynth.__main__ import main
 
 from support import ROOT

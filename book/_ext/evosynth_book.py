@@ -11,15 +11,15 @@ companion's BibTeX generated from CITATION.cff.
   renders a table of every lineage and seed whose records are committed, with its machine
   kind and precision.
 * ```{cite-run}``` renders the version and commit of the run the book shows, and the book's
-  address, from ``CITATION.cff`` (a release names its run: :mod:`evosynth.release`).
+  address, from ``CITATION.cff`` (a release names its run: :mod:`evosynth.publish.release`).
 * ```{citation-bibtex}``` renders the BibTeX of ``CITATION.cff`` (the companion, then the
   references it lists), so the file GitHub's "Cite this repository" button reads is the only
   source.
-* When the book build starts, :func:`evosynth.artifact.mixed_runs` compares
+* When the book build starts, :func:`artifact.mixed_runs` compares
   ``beyond/dvc.lock`` with ``dvc.lock``. After a rerun of the default pipeline whose outputs
   differ from those the committed campaign read (another machine kind), the book still builds,
   and every page that shows results says which run they come from (:data:`PAGE_SHOWS`,
-  :func:`evosynth.artifact.which_run`): the default pipeline's pages the rerun, the campaign's
+  :func:`artifact.which_run`): the default pipeline's pages the rerun, the campaign's
   the committed run. With ``EVOSYNTH_ONE_RUN=1`` (a release: the release workflow) a book that
   mixes runs fails instead, with a message saying what to rerun.
 * ```{rerun-report}``` renders this checkout's reproduction check (``results/local/verify.md``,
@@ -42,7 +42,7 @@ from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
-#: What the results of each page come from (:data:`evosynth.artifact.SHOWS`), by docname
+#: What the results of each page come from (:data:`artifact.SHOWS`), by docname
 #: pattern; a page not listed shows no result of the default pipeline's (tests/test_book_pages.py
 #: checks that every page that reads one is listed).
 PAGE_SHOWS = {
@@ -70,7 +70,8 @@ def page_shows(docname: str) -> str | None:
     return next((shows for pattern, shows in PAGE_SHOWS.items()
                  if fnmatch.fnmatchcase(docname, pattern)), None)
 
-from evosynth import artifact, citation
+import artifact  # book/_ext/artifact.py (local_extensions puts book/_ext on the path)
+from evosynth.publish import citation
 
 
 def _root(env) -> Path:
@@ -78,8 +79,8 @@ def _root(env) -> Path:
 
 
 class RunDirective(SphinxDirective):
-    """```{run} default``` (a lineage of :data:`evosynth.artifact.LINEAGES`, or a replicate's:
-    :func:`evosynth.artifact.lineage_folder`), or
+    """```{run} default``` (a lineage of :data:`artifact.LINEAGES`, or a replicate's:
+    :func:`artifact.lineage_folder`), or
     ```{run} notebooks``` with executed notebooks as content lines (paths from the root):
     the run behind this page's results."""
 

@@ -2,7 +2,7 @@
 
 A reproduction of Shafiee, Mishra & Wong, *Deep Learning with Darwin: Evolutionary Synthesis
 of Deep Neural Networks* (Neural Processing Letters, 2018). The method lives in
-:mod:`evosynth.genetics` and works on any ``nn.Module``; the rest is the saliency toolkit
+:mod:`evosynth.method.genetics` and works on any ``nn.Module``; the rest is the saliency toolkit
 (models, data sets, training, metrics) of the paper's experiment.
 
 >>> import torch, evosynth
@@ -19,21 +19,21 @@ from importlib import metadata as _metadata
 from typing import Any
 
 #: The public names of the package and the module each lives in. The face is lazy (PEP 562):
-#: ``import evosynth`` imports none of them, ``evosynth.train`` imports :mod:`evosynth.training`
-#: on first use, so that ``import evosynth.genetics`` does not import training, and a stage's
+#: ``import evosynth`` imports none of them, ``evosynth.train`` imports :mod:`evosynth.method.training`
+#: on first use, so that ``import evosynth.method.genetics`` does not import training, and a stage's
 #: code (its ``deps:`` in ``dvc.yaml``) is only the modules it uses.
 _EXPORTS = {
-    "data": ("DataError", "SaliencySet", "load_folder", "read_image", "read_mask"),
-    "genetics": ("INIT_MODES", "BudgetEnvironment", "ConstantEnvironment", "Environment",
+    "method.data": ("DataError", "SaliencySet", "load_folder", "read_image", "read_mask"),
+    "method.genetics": ("INIT_MODES", "BudgetEnvironment", "ConstantEnvironment", "Environment",
                  "LayerReport", "MaskError", "Masks", "as_environment", "count_synapses",
                  "init_offspring", "layer_budget", "prune_to_budget", "synapse_probability",
                  "synapse_report", "synaptic_parameters", "synaptic_probabilities",
                  "synthesize"),
-    "metrics": ("SaliencyMetrics", "SaliencyScores", "saliency_scores"),
-    "models": ("PRESETS", "SaliencyNet", "SaliencyNetConfig", "build_model"),
-    "synthetic": ("CompositeConfig", "make_fashion_composite", "make_shapes"),
-    "checkpoints": ("load_checkpoint", "save_checkpoint"),
-    "training": ("TrainConfig", "TrainResult", "evaluate", "predict", "select_device", "train"),
+    "method.metrics": ("SaliencyMetrics", "SaliencyScores", "saliency_scores"),
+    "method.models": ("PRESETS", "SaliencyNet", "SaliencyNetConfig", "build_model"),
+    "experiment.synthetic": ("CompositeConfig", "make_fashion_composite", "make_shapes"),
+    "method.checkpoints": ("load_checkpoint", "save_checkpoint"),
+    "method.training": ("TrainConfig", "TrainResult", "evaluate", "predict", "select_device", "train"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

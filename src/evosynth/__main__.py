@@ -79,7 +79,7 @@ def _command_in(argv: list[str]) -> str | None:
 def _run(c: Command, args: argparse.Namespace) -> int:
     params = None
     if c.params:
-        from .config import load_params
+        from .experiment.config import load_params
         params = load_params(args.params)
     status = c.run(params, args)
     return 0 if status is None else status

@@ -42,7 +42,7 @@ class Command:
     """One command of the command line.
 
     ``run(params, args)`` runs it: ``params`` is the parameters file loaded
-    (:func:`evosynth.config.load_params`) when :attr:`params` is set, else ``None``; ``args``
+    (:func:`evosynth.experiment.config.load_params`) when :attr:`params` is set, else ``None``; ``args``
     the parsed arguments. It returns the exit status (``None``: 0)."""
 
     name: str

@@ -1,14 +1,14 @@
 """The ground floor: every word the parameters may use, and the library's config dataclasses.
 
 Nothing here imports the rest of the package (``tests/test_structure.py`` checks it), so that
-:mod:`evosynth.config` (``params.yaml``) and every registry that implements a word (the
+:mod:`evosynth.experiment.config` (``params.yaml``) and every registry that implements a word (the
 optimizers, init modes, selections, synthesis modes, ...) read one list, and a change to any
 implementation stales no stage that only validates parameters. A registry's keys are tested
 to equal its word list here.
 
 The config dataclasses (:class:`SaliencyNetConfig`, :class:`TrainConfig`,
-:class:`CompositeConfig`) are plain data with their own checks; :mod:`evosynth.models`,
-:mod:`evosynth.training` and :mod:`evosynth.synthetic` re-export them beside the code that
+:class:`CompositeConfig`) are plain data with their own checks; :mod:`evosynth.method.models`,
+:mod:`evosynth.method.training` and :mod:`evosynth.experiment.synthetic` re-export them beside the code that
 uses them.
 """
 
@@ -20,18 +20,18 @@ from dataclasses import dataclass
 from typing import Any
 
 # -- vocabularies --------------------------------------------------------------------------
-#: Optimizers, learning-rate schedules and forward-pass precisions (:mod:`evosynth.training`).
+#: Optimizers, learning-rate schedules and forward-pass precisions (:mod:`evosynth.method.training`).
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
 PRECISIONS = ("auto", "fp32", "bf16")
-#: How an offspring's weights start (:data:`evosynth.genetics.offspring.INIT_MODES`).
+#: How an offspring's weights start (:data:`evosynth.method.genetics.offspring.INIT_MODES`).
 INITS = ("newborn", "inherit", "rewind")
 #: How Z of P(s|w) is chosen: the largest strength of each layer, or of the whole network.
 NORMALIZATIONS = ("layer", "global")
 #: ``unstructured``: every synapse is drawn (the paper); ``structured``: every filter is drawn
-#: and the offspring is a smaller dense network (:mod:`evosynth.genetics.clusters`).
+#: and the offspring is a smaller dense network (:mod:`evosynth.method.genetics.clusters`).
 SYNTHESIS_MODES = ("unstructured", "structured")
-#: Pruning baselines at a given per-layer budget (:mod:`evosynth.genetics.pruning`).
+#: Pruning baselines at a given per-layer budget (:mod:`evosynth.method.genetics.pruning`).
 PRUNING_METHODS = ("magnitude", "random")
 #: How the surviving synapses are chosen (:data:`evosynth.selection.SELECTIONS`): ``darwin``
 #: (the paper's random synthesis), a pruning baseline, or ``dense``: every synapse of the
@@ -40,13 +40,13 @@ SELECTIONS = ("darwin", *PRUNING_METHODS, "dense")
 #: The selections a lineage section of ``params.yaml`` may name (the pruning baselines take
 #: their per-layer budgets from a Darwin lineage: only the study runs them).
 LINEAGE_SELECTIONS = ("darwin", "dense")
-#: Environmental factor models F(E) (:mod:`evosynth.genetics.environment`).
+#: Environmental factor models F(E) (:mod:`evosynth.method.genetics.environment`).
 ENVIRONMENTS = ("constant", "budget")
 #: Every method of the study, ``"<selection>/<init mode>"``; ``darwin/inherit`` runs first
-#: because the baselines take its per-layer budgets (:mod:`evosynth.study`).
+#: because the baselines take its per-layer budgets (:mod:`evosynth.experiment.study`).
 METHODS = ("darwin/inherit", "darwin/newborn", "darwin/rewind", "magnitude/inherit",
            "random/inherit", "lottery/rewind")
-#: The study's classifiers (:data:`evosynth.classifiers.CLASSIFIERS`) and its networks.
+#: The study's classifiers (:data:`evosynth.experiment.classifiers.CLASSIFIERS`) and its networks.
 CLASSIFIERS = ("lenet5", "resnet")
 NETWORKS = ("saliency", *CLASSIFIERS)
 #: Data sets the ``prepare`` stage builds.
@@ -57,8 +57,8 @@ DATASETS = ("fashion-composite", "shapes", "folder")
 @dataclass(frozen=True)
 class Lineage:
     """One lineage of the default network, from the default pipeline's ancestor: every name it
-    goes by, in one place (:data:`LINEAGES`). :class:`evosynth.paths.Paths`, the stages, the
-    result keys of ``beyond.json``, :mod:`evosynth.artifact`, :mod:`evosynth.verify`, the
+    goes by, in one place (:data:`LINEAGES`). :class:`evosynth.experiment.paths.Paths`, the stages, the
+    result keys of ``beyond.json``, the book's `artifact`, :mod:`evosynth.publish.verify`, the
     benchmarks and the command line all derive theirs from it (``tests/test_structure.py``
     checks that no other module spells one)."""
 
@@ -155,8 +155,8 @@ SELECTION_RULES = {
 
 def check_recipe(*, init: str, normalization: str, mode: str, selection: str, population: int,
                  has_environment: bool, has_budget: bool) -> None:
-    """The rules of one generation's recipe, written once: :class:`evosynth.lineage.Recipe`
-    checks itself with them, and :mod:`evosynth.config` checks ``params.yaml`` with them
+    """The rules of one generation's recipe, written once: :class:`evosynth.method.lineage.Recipe`
+    checks itself with them, and :mod:`evosynth.experiment.config` checks ``params.yaml`` with them
     before any stage runs."""
     check_word("init", init, INITS)
     check_word("normalization", normalization, NORMALIZATIONS)
@@ -201,7 +201,7 @@ class SaliencyNetConfig:
         channels: explicit output channels of every 3x3 convolution, in the order of
             :meth:`SaliencyNet.conv_names` (encoder, bottleneck, decoder; not the head), or
             ``None`` for the widths above. Structured synthesis
-            (:mod:`evosynth.genetics.clusters`) sets it: its offspring are the same
+            (:mod:`evosynth.method.genetics.clusters`) sets it: its offspring are the same
             encoder-decoder with fewer filters per convolution.
     """
 
@@ -280,7 +280,7 @@ class TrainConfig:
             bfloat16 (CPU and CUDA), the loss, the weights, the optimizer and every metric in
             fp32; or ``auto``: ``bf16`` where the device does bf16 natively (a CUDA GPU with
             bf16, a CPU with AMX or AVX-512 BF16), ``fp32`` elsewhere
-            (:func:`evosynth.training.resolve_precision`; the record says which ran).
+            (:func:`evosynth.method.training.resolve_precision`; the record says which ran).
     """
 
     epochs: int = 5

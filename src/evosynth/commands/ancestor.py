@@ -5,8 +5,8 @@ from ..cli import RECIPE, Command, arg, show
 
 
 def _run(params, args):
-    from ..paths import Paths
-    from ..stages.ancestor import ancestor
+    from ..experiment.paths import Paths
+    from ..experiment.stages.ancestor import ancestor
     summary = ancestor(params.for_recipe(args.recipe, args.seed),
                        Paths().for_recipe(args.recipe).for_run(args.seed)).summary
     show({k: summary[k] for k in ("synapses", "train_seconds", "val")})

@@ -4,7 +4,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..archive import ArchiveError, make_archive
+    from ..publish.archive import ArchiveError, make_archive
     try:
         written = make_archive(args.dest, args.root, book=None if args.no_book else args.book,
                                tar=args.tar)

@@ -4,7 +4,7 @@ from ..cli import Command
 
 
 def _run(params, args):
-    from ..stages.merge import beyond
+    from ..experiment.stages.beyond import beyond
     print(f"{len(beyond(params))} results merged")
 
 

@@ -4,8 +4,8 @@ from ..cli import RECIPE, Command
 
 
 def _run(params, args):
-    from ..paths import Paths
-    from ..stages.scores import campaign_metrics
+    from ..experiment.paths import Paths
+    from ..experiment.stages.campaign_metrics import campaign_metrics
     rows, missing = campaign_metrics(params, recipe=args.recipe)
     print(f"scored {len(rows)} networks into "
           f"{Paths().for_recipe(args.recipe).campaign_metrics.as_posix()}")

@@ -4,7 +4,7 @@ from ..cli import PARAMS_FILE, Command
 
 
 def _run(params, args):
-    from ..stages.check import check_setup
+    from ..publish.check import check_setup
     print(check_setup(args.params))
 
 

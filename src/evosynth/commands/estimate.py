@@ -4,7 +4,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..estimate import committed_seconds, measure_step, plan, report, stages_to_run
+    from ..experiment.estimate import committed_seconds, measure_step, plan, report, stages_to_run
     stages = stages_to_run(".", everything=args.all)
     step = measure_step(params)
     print(report(plan(params, stages, step, committed_seconds(".")), step))

@@ -4,7 +4,7 @@ from ..cli import Command, show
 
 
 def _run(params, args):
-    from ..stages.evaluate import evaluate
+    from ..experiment.stages.evaluate import evaluate
     show(evaluate(params).metrics)
 
 

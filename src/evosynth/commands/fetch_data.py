@@ -4,7 +4,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..raw import fetch_raw
+    from ..experiment.raw import fetch_raw
     print(f"raw data ready in {fetch_raw(args.dest, force=args.force)}")
 
 

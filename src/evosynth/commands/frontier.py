@@ -7,7 +7,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..frontier import write_frontier
+    from ..experiment.frontier import write_frontier
     text = sys.stdin.read() if args.experiments == "-" else open(args.experiments).read()
     print(write_frontier(json.loads(text), args.metric))
 

@@ -6,8 +6,8 @@ from ..hparams import DEFAULT, STRUCTURED
 
 
 def _run(params, args):
-    from ..paths import Paths
-    from ..stages.generation import generation
+    from ..experiment.paths import Paths
+    from ..experiment.stages.generation import generation
     summary = generation(params.for_recipe(args.recipe, args.seed, args.section), args.name,
                          Paths().for_recipe(args.recipe).for_run(args.seed),
                          section=args.section).summary

@@ -6,12 +6,12 @@ from ..cli import Command, arg, show
 
 def _run(params, args):
     if args.budget is not None:
-        from ..stages.learning_curve import learning_curve_point
+        from ..experiment.stages.learning_curve import learning_curve_point
         record = learning_curve_point(params, args.budget)
         show({"budget": record["budget"], "val": record["val"],
               "train_seconds": record["train_seconds"]})
     else:
-        from ..stages.learning_curve import learning_curve_summary
+        from ..experiment.stages.learning_curve import learning_curve_summary
         summary = learning_curve_summary(params)
         show({k: summary[k] for k in ("budgets", "chosen", "ancestor_epochs",
                                       "ancestor_follows_rule")})

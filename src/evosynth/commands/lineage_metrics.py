@@ -9,8 +9,8 @@ SCORED = [lineage.name for lineage in LINEAGES.values() if lineage.folder is not
 
 def _run(params, args):
     from ..hparams import lineage_named
-    from ..paths import Paths
-    from ..stages.scores import lineage_metrics
+    from ..experiment.paths import Paths
+    from ..experiment.stages.lineage_metrics import lineage_metrics
     lineage = lineage_named(args.lineage)
     lineage_metrics(params, lineage.section, lineage.method, Paths().lineage_metrics(lineage))
 

@@ -8,12 +8,12 @@ def _run(params, args):
     if (args.curve is None) != (args.budget is None):
         raise SystemExit("offspring-curve: give both CURVE and --budget, or neither")
     if args.budget is not None:
-        from ..stages.offspring_curve import offspring_curve_point
+        from ..experiment.stages.offspring_curve import offspring_curve_point
         record = offspring_curve_point(params, args.curve, args.budget)
         show({"curve": record["curve"], "budget": record["budget"], "val": record["val"],
               "precision": record["precision"], "train_seconds": record["train_seconds"]})
     else:
-        from ..stages.offspring_curve import offspring_curve_summary
+        from ..experiment.stages.offspring_curve import offspring_curve_summary
         summary = offspring_curve_summary(params)
         show({k: summary[k] for k in ("epochs", "extend", "to_run")})
 

@@ -4,7 +4,7 @@ from ..cli import Command, show
 
 
 def _run(params, args):
-    from ..stages.prepare import prepare, split_summary
+    from ..experiment.stages.prepare import prepare, split_summary
     show(split_summary(prepare(params)))
 
 

@@ -4,7 +4,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..release import release_problems, run_version
+    from ..publish.release import release_problems, run_version
     problems = release_problems(args.root, history=not args.no_history)
     for problem in problems:
         print(f"release-check: {problem}")

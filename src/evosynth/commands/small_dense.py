@@ -4,7 +4,7 @@ from ..cli import RECIPE, Command, arg, show
 
 
 def _run(params, args):
-    from ..stages.small_dense import small_dense
+    from ..experiment.stages.small_dense import small_dense
     summary = small_dense(params, args.seed, args.generation, recipe=args.recipe).summary
     show({k: summary[k] for k in ("size_of", "target_synapses", "synapses", "width_factor",
                                   "epochs", "train_seconds", "val")})

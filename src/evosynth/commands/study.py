@@ -4,7 +4,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..stages.study import study
+    from ..experiment.stages.study import study
     print(f"{len(study(params, args.task))} results")
 
 

@@ -4,7 +4,7 @@ from ..cli import Command
 
 
 def _run(params, args):
-    from ..stages.sweep import sweep
+    from ..experiment.stages.sweep import sweep
     sweep(params)
 
 

@@ -4,7 +4,7 @@ from ..cli import Command
 
 
 def _run(params, args):
-    from ..stages.training_curves import training_curves
+    from ..experiment.stages.training_curves import training_curves
     summary = training_curves(params)
     for recipe, arms in summary["curves"].items():
         for arm, seeds in arms.items():

@@ -6,7 +6,7 @@ from ..cli import Command, arg
 def _run(params, args):
     import json
 
-    from ..verdict import load_claims, verdict_table, verdicts, write_verdicts
+    from ..publish.verdict import load_claims, verdict_table, verdicts, write_verdicts
     results_path = args.results
     try:
         results = json.loads(open(results_path).read())

@@ -4,7 +4,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..verify import run
+    from ..publish.verify import run
     return run(args.root, args.rev, markdown=args.markdown, json_path=args.json)
 
 

@@ -4,7 +4,7 @@ from ..cli import Command, arg
 
 
 def _run(params, args):
-    from ..stages.study import z_arm
+    from ..experiment.stages.study import z_arm
     print(f"{len(z_arm(params, args.task))} results")
 
 

@@ -1,0 +1,67 @@
+"""Stage ``generation``: one offspring generation of a lineage, synthesized from its parent's
+checkpoint and trained (:func:`evosynth.method.lineage.make_generation`).
+
+The lineage section ``generation`` is the paper's (``models/genK``); another section, such as
+``structured``, is a second lineage from the same ancestor (``models/structured/genK``).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ...method.checkpoints import load_checkpoint, load_network
+from ..config import GenerationParams, Params
+from ...method.data import SaliencySet
+from ...method.genetics import Masks, build_environment
+from ...method.lineage import Generation, Recipe, make_generation
+from ...method.models import SaliencyNet
+from ..paths import Paths
+from ...method.training import evaluate
+from ..save import save_generation
+
+
+def recipe(section: GenerationParams, name: str) -> Recipe:
+    """How generation ``name`` of a lineage section is made (:class:`~evosynth.method.lineage.Recipe`);
+    a clear error, naming the lineage, for a generation that is not in it."""
+    spec = section.offspring(name)
+    environment = build_environment(**spec.environment.model_dump()) \
+        if spec.environment is not None else None
+    return Recipe(environment=environment, seed=spec.seed,
+                  train=section.train_for(name).to_config(), init=section.init,
+                  normalization=section.normalization, mode=section.mode,
+                  population=section.population, selection=section.selection)
+
+
+def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool = True,
+               section: str = "generation") -> Generation:
+    """Synthesize generation ``name`` of lineage ``section`` from its parent, train it, write
+    it under ``paths.for_lineage(section)`` and return it."""
+    g = params.lineage_section(section)
+    how = recipe(g, name)            # raises, naming the section, for an unknown generation
+    spec = g.lineage[name]
+    where = paths.for_lineage(section)
+    base = params.ancestor.model.to_config()
+    parent_state = load_checkpoint(where.network(spec.parent))
+    parent = load_network(parent_state, base)
+    parent_masks = parent_state["masks"] if parent_state.get("masks") is not None \
+        else Masks.ones_like(parent)
+    rewind_state = None
+    if g.init == "rewind":
+        if not where.rewind.is_file():
+            raise FileNotFoundError(f"{where.rewind}: the rewind init mode needs the ancestor's "
+                                    "early weights (set ancestor.rewind_steps > 0)")
+        rewind_state = torch.load(where.rewind, map_location="cpu", weights_only=True)
+    train_set = SaliencySet.load(where.split("train")).tensors()
+    val_set = SaliencySet.load(where.split("val")).tensors()
+    result = make_generation(
+        parent, parent_masks, how, train_set, build=lambda: SaliencyNet(parent.config),
+        validate=lambda net: evaluate(net, val_set, device=how.train.device).summary(),
+        rewind_state=rewind_state, progress=progress, description=name,
+        live_dir=where.live(name))
+    unit = "filters" if g.mode == "structured" else "synapses"
+    environment = spec.environment
+    save_generation(where, name, result, parent=spec.parent,
+                    environment=environment.model_dump() if environment else None,
+                    environment_text=environment.describe(unit) if environment
+                    else "none: every synapse of the parent kept (the dense control)")
+    return result
