@@ -28,13 +28,13 @@ if [ "${1:-}" = --list ]; then LIST=1; shift; fi
 lineage() {  # lineage NAME SEED: the offspring stages of one lineage and seed
   local name=$1 seed=$2 g
   for g in 1 2 3 4; do
-    if [ "$seed" = 0 ]; then echo "$B:offspring@$name-gen$g"; else echo "$B:offspring@$name-seed$seed-gen$g"; fi
+    if [ "$seed" = 0 ]; then echo "$B:generation@$name-gen$g"; else echo "$B:generation@$name-seed$seed-gen$g"; fi
   done
 }
 
 best() {  # best NAME SEED: the best-effort offspring stages of one lineage and seed
   local g
-  for g in 1 2 3 4; do echo "$B:best-effort-offspring@$1-seed$2-gen$g"; done
+  for g in 1 2 3 4; do echo "$B:best-effort-generation@$1-seed$2-gen$g"; done
 }
 
 commit() {  # commit STAGE: the stage's lock entry and git-tracked outputs, one commit
@@ -79,8 +79,8 @@ for name in "${groups[@]}"; do
     [ $COMMIT = 1 ] && commit "$stage"
   done
   if [[ $name == best* ]]; then
-    dvc repro --single-item "$B:best-effort-metrics"
-    [ $COMMIT = 1 ] && commit "$B:best-effort-metrics"
+    dvc repro --single-item "$B:best-effort-campaign-metrics"
+    [ $COMMIT = 1 ] && commit "$B:best-effort-campaign-metrics"
   elif [ -d models/seeds ] && [ -d models/small-dense ]; then
     dvc repro --single-item "$B:campaign-metrics"
   fi

@@ -5,7 +5,7 @@
                                             # in dvc.yaml and beyond/dvc.yaml from the closure
 
 tests/test_stage_deps.py checks that the deps are exactly the closure, and that the committed
-table (benchmarks/results/stage_closure.md) is this script's output.
+table (scripts/stage_closure.md) is this script's output.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support import ROOT, SRC, pipeline_stages, src_deps, stage_code  # noqa: E402
 
-TABLE = ROOT / "benchmarks" / "results" / "stage_closure.md"
+TABLE = ROOT / "scripts" / "stage_closure.md"
 
 
 def closures() -> dict[str, set[str]]:
@@ -32,9 +32,9 @@ def lines_of(path: str) -> int:
 
 
 #: The stages that train a network (the rest prepare data, evaluate, merge or report).
-TRAINING = ("ancestor", "generation", "study", "z-arm", "offspring", "sweep", "learning-curve",
+TRAINING = ("ancestor", "generation", "study", "z-arm", "sweep", "learning-curve",
             "offspring-curve", "ancestor-seed", "small-dense", "best-effort-ancestor",
-            "best-effort-offspring", "best-effort-small-dense")
+            "best-effort-generation", "best-effort-small-dense")
 
 
 def _short(stage: str) -> str:

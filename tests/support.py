@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -397,25 +398,36 @@ def import_closure(start: set[str]) -> set[Path]:
     return {module_file(m) for m in seen}
 
 
+#: What a DVC stage without a notebook runs: its stage module, as a program.
+STAGE_MODULE = re.compile(r"python -m (evosynth\.experiment\.stages\.[a-z_]+)(?=\s|$)")
+
+
+def stage_module(cmd: str) -> str:
+    """The stage module a stage command runs: ``notebooks/X.ipynb`` (papermill) calls
+    ``evosynth.experiment.stages.X``; ``python -m evosynth.experiment.stages.X`` runs it."""
+    notebook = re.search(r"papermill .*?notebooks/(\S+)\.ipynb", cmd)
+    if notebook:
+        return f"evosynth.experiment.stages.{notebook.group(1)}"
+    module = STAGE_MODULE.search(cmd)
+    if module is None:
+        raise ValueError(f"stage command runs no notebook and no stage module: {cmd}")
+    return module.group(1)
+
+
 def stage_code(cmd: str) -> set[Path]:
     """The evosynth source files a stage command runs: its notebook's imports (papermill), or
-    ``python -m evosynth COMMAND``'s (``__main__`` and ``evosynth.commands.COMMAND``, which
-    imports what it runs)."""
+    ``python -m evosynth.experiment.stages.X``'s (that module and what it imports)."""
     import ast
     import json
-    import re
     notebook = re.search(r"papermill .*?(notebooks/\S+\.ipynb)", cmd)
     if notebook:
         cells = json.loads((ROOT / notebook.group(1)).read_text())["cells"]
         source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         return import_closure(module_imports(ast.parse(source), ""))
-    if "python -m evosynth" in cmd:
-        from evosynth.__main__ import module_of, names
-        command = cmd.split("python -m evosynth", 1)[1].split()[0]
-        if command not in names():
-            raise ValueError(f"stage command runs an unknown evosynth command: {cmd}")
-        return import_closure({"evosynth.__main__", module_of(command)})
-    raise ValueError(f"stage command runs no notebook and no evosynth command: {cmd}")
+    module = stage_module(cmd)
+    if module_file(module) is None:
+        raise ValueError(f"stage command runs an unknown module {module}: {cmd}")
+    return import_closure({module})
 
 
 def pipeline_stages():

@@ -68,6 +68,10 @@ def _rendered() -> dict[str, dict]:
         return load_file(repo, "beyond/dvc.yaml").resolver.resolve()["stages"]
 
 
+#: How a stage of beyond/dvc.yaml without a notebook runs its stage module.
+RUN = "python -m evosynth.experiment.stages."
+
+
 def _paths(entries) -> list[str]:
     return [next(iter(e)) if isinstance(e, dict) else e for e in entries]
 
@@ -76,10 +80,10 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
     stages = _rendered()
     paths = Paths()
     for key, item in TABLES["offspring"].items():
-        stage = stages[f"offspring@{key}"]
+        stage = stages[f"generation@{key}"]
         where = paths.for_run(item["seed"]).for_lineage(item["section"])
         gen = item["gen"]
-        assert stage["cmd"] == (f"python -m evosynth generation --section {item['section']} "
+        assert stage["cmd"] == (f"{RUN}generation --section {item['section']} "
                                 f"--seed {item['seed']} {gen}")
         assert (MODELS / item["parent"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [where.model_dir(gen).as_posix(),
@@ -88,24 +92,24 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
     for key, item in TABLES["small"].items():
         stage = stages[f"small-dense@{key}"]
         where = paths.for_run(item["seed"]).small_dense()
-        assert stage["cmd"] == f"python -m evosynth small-dense --seed {item['seed']} {item['gen']}"
+        assert stage["cmd"] == f"{RUN}small_dense --seed {item['seed']} {item['gen']}"
         assert paths.for_run(item["seed"]).model_dir(item["gen"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [where.model_dir(item["gen"]).as_posix(),
                                          where.result_dir(item["gen"]).as_posix()]
     for seed in yaml.safe_load((ROOT / "params.yaml").read_text())["replicate"]["seeds"]:
         stage = stages[f"ancestor-seed@{seed}"]
-        assert stage["cmd"] == f"python -m evosynth ancestor --seed {seed}"
+        assert stage["cmd"] == f"{RUN}ancestor --seed {seed}"
         assert _paths(stage["outs"]) == [paths.for_run(seed).model_dir("gen0").as_posix(),
                                          paths.for_run(seed).result_dir("gen0").as_posix()]
     for name in TABLES["scored"]:
         stage, lineage = stages[f"lineage-metrics@{name}"], lineage_named(name)
-        assert stage["cmd"] == f"python -m evosynth lineage-metrics --lineage {name}"
+        assert stage["cmd"] == f"{RUN}lineage_metrics --lineage {name}"
         assert _paths(stage["outs"]) == [paths.lineage_metrics(lineage).as_posix()]
         assert paths.for_lineage(lineage.section).model_dir("gen1").parent.as_posix() \
             in stage["deps"]
     for key, item in TABLES["curve"].items():
         stage = stages[f"offspring-curve@{key}"]
-        assert stage["cmd"].endswith(f"python -m evosynth offspring-curve {item['curve']} "
+        assert stage["cmd"].endswith(f"{RUN}offspring_curve {item['curve']} "
                                      f"--budget {item['budget']}")
         assert (MODELS / item["parent"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [
@@ -114,10 +118,10 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
     assert _paths(stages["campaign-metrics"]["outs"]) == [paths.campaign_metrics.as_posix()]
     best = paths.for_recipe("best-effort")
     for key, item in TABLES["best"].items():
-        stage = stages[f"best-effort-offspring@{key}"]
+        stage = stages[f"best-effort-generation@{key}"]
         where = best.for_run(item["seed"]).for_lineage(item["section"])
         gen = item["gen"]
-        assert stage["cmd"] == (f"python -m evosynth generation --recipe best-effort --section "
+        assert stage["cmd"] == (f"{RUN}generation --recipe best-effort --section "
                                 f"{item['section']} --seed {item['seed']} {gen}")
         assert (MODELS / item["parent"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [where.model_dir(gen).as_posix(),
@@ -126,25 +130,25 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
     for key, item in TABLES["best_small"].items():
         stage = stages[f"best-effort-small-dense@{key}"]
         where = best.for_run(item["seed"]).small_dense()
-        assert stage["cmd"] == (f"python -m evosynth small-dense --recipe best-effort --seed "
+        assert stage["cmd"] == (f"{RUN}small_dense --recipe best-effort --seed "
                                 f"{item['seed']} {item['gen']}")
         assert best.for_run(item["seed"]).model_dir(item["gen"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [where.model_dir(item["gen"]).as_posix(),
                                          where.result_dir(item["gen"]).as_posix()]
     for seed in yaml.safe_load((ROOT / "params.yaml").read_text())["best_effort"]["seeds"]:
         stage = stages[f"best-effort-ancestor@{seed}"]
-        assert stage["cmd"] == f"python -m evosynth ancestor --recipe best-effort --seed {seed}"
+        assert stage["cmd"] == f"{RUN}ancestor --recipe best-effort --seed {seed}"
         assert _paths(stage["outs"]) == [best.for_run(seed).model_dir("gen0").as_posix(),
                                          best.for_run(seed).result_dir("gen0").as_posix()]
-    assert _paths(stages["best-effort-metrics"]["outs"]) == [best.campaign_metrics.as_posix()]
-    assert best.model_dir("gen0").parent.parent.as_posix() in stages["best-effort-metrics"]["deps"]
+    assert _paths(stages["best-effort-campaign-metrics"]["outs"]) == [best.campaign_metrics.as_posix()]
+    assert best.model_dir("gen0").parent.parent.as_posix() in stages["best-effort-campaign-metrics"]["deps"]
     assert sorted(s for s in stages if s.startswith((
-        "offspring@", "lineage-metrics@", "small-dense@", "best-effort-offspring@",
+        "generation@", "lineage-metrics@", "small-dense@", "best-effort-generation@",
         "best-effort-small-dense@"))) == \
-        sorted([*(f"offspring@{k}" for k in TABLES["offspring"]),
+        sorted([*(f"generation@{k}" for k in TABLES["offspring"]),
                 *(f"small-dense@{k}" for k in TABLES["small"]),
                 *(f"lineage-metrics@{n}" for n in TABLES["scored"]),
-                *(f"best-effort-offspring@{k}" for k in TABLES["best"]),
+                *(f"best-effort-generation@{k}" for k in TABLES["best"]),
                 *(f"best-effort-small-dense@{k}" for k in TABLES["best_small"])])
 
 
@@ -164,10 +168,10 @@ def test_the_campaign_script_runs_every_stage_of_the_campaign_and_no_other():
                           for line in done.stdout.split() if line != "dvc.yaml"]
         assert len(set(listed[recipe])) == len(listed[recipe]), recipe     # each stage once
         assert set(listed[recipe]) <= set(stages), set(listed[recipe]) - set(stages)
-    trains = {"offspring", "small-dense", "ancestor-seed"}
+    trains = {"generation", "small-dense", "ancestor-seed"}
     assert {s for s in listed["first"] if s.split("@")[0] in trains} == \
         {s for s in stages if s.split("@")[0] in trains}
-    best = {"best-effort-ancestor", "best-effort-offspring", "best-effort-small-dense"}
+    best = {"best-effort-ancestor", "best-effort-generation", "best-effort-small-dense"}
     assert set(listed["best-effort"]) == {s for s in stages if s.split("@")[0] in best}
     bad = subprocess.run(["bash", str(ROOT / "scripts" / "campaign.sh"), "--list", "best9"],
                          capture_output=True, text=True)

@@ -29,8 +29,8 @@ def test_the_whole_smoke_campaign_runs_and_is_up_to_date(tmp_path):
     run([BIN / "dvc", "repro"], work)
     campaign = run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work).stdout
     tables = campaign_table.tables(SMOKE)
-    for name, stage in (("offspring", "offspring"), ("small", "small-dense"),
-                        ("curve", "offspring-curve"), ("best", "best-effort-offspring"),
+    for name, stage in (("offspring", "generation"), ("small", "small-dense"),
+                        ("curve", "offspring-curve"), ("best", "best-effort-generation"),
                         ("best_small", "best-effort-small-dense")):
         for key in tables[name]:
             assert f"Running stage 'beyond/dvc.yaml:{stage}@{key}'" in campaign, key

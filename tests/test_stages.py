@@ -83,7 +83,8 @@ def test_same_seeds_give_bit_identical_runs_and_another_seed_another_offspring(t
 
 
 def test_the_z_arm_is_darwin_with_the_other_normaliser_from_the_same_ancestors(tmp_path):
-    from evosynth.experiment.stages.study import other_z, study, z_arm, z_arm_method
+    from evosynth.experiment.stages.study import other_z, study, z_arm_method
+    from evosynth.experiment.stages.z_arm import z_arm
     data = tiny_params()
     data["study"]["seeds"] = [0]
     params = parse_params(data)

@@ -40,20 +40,20 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
                    *(f"beyond/dvc.yaml:ancestor-seed@{k}" for k in replicate),
                    *(f"beyond/dvc.yaml:small-dense@seed{s}-{g}" for s in small["seeds"]
                      for g in small["generations"]),
-                   *(f"beyond/dvc.yaml:offspring@{k}" for k in offspring),
+                   *(f"beyond/dvc.yaml:generation@{k}" for k in offspring),
                    *(f"beyond/dvc.yaml:offspring-curve@{i}-{g}-{b}"
                      for i in curves["inits"] for g in curves["generations"]
                      for b in curves["budgets"]),
                    "beyond/dvc.yaml:offspring-curve-summary",
                    *(f"beyond/dvc.yaml:best-effort-ancestor@{k}" for k in best["seeds"]),
-                   *(f"beyond/dvc.yaml:best-effort-offspring@{lineage}-seed{k}-gen{g}"
+                   *(f"beyond/dvc.yaml:best-effort-generation@{lineage}-seed{k}-gen{g}"
                      for lineage, seeds in (("default", best["seeds"]),
                                             ("control", best["seeds"]),
                                             ("newborn", best["newborn_seeds"]))
                      for k in seeds for g in range(1, 5)),
                    *(f"beyond/dvc.yaml:best-effort-small-dense@seed{k}-{g}"
                      for k in best["small_dense_seeds"] for g in small["generations"]),
-                   "beyond/dvc.yaml:best-effort-metrics", "beyond/dvc.yaml:training-curves"}
+                   "beyond/dvc.yaml:best-effort-campaign-metrics", "beyond/dvc.yaml:training-curves"}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}

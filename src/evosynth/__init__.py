@@ -1,9 +1,15 @@
 """evosynth: evolutionary synthesis of deep neural networks.
 
 A reproduction of Shafiee, Mishra & Wong, *Deep Learning with Darwin: Evolutionary Synthesis
-of Deep Neural Networks* (Neural Processing Letters, 2018). The method lives in
-:mod:`evosynth.method.genetics` and works on any ``nn.Module``; the rest is the saliency toolkit
-(models, data sets, training, metrics) of the paper's experiment.
+of Deep Neural Networks* (Neural Processing Letters, 2018). Split by role, imports running down:
+:mod:`evosynth.publish` (the tools that check and publish a run), :mod:`evosynth.experiment`
+(the paper's experiment; ``experiment.stages``: one module per DVC stage) and
+:mod:`evosynth.method` (what a user imports to evolve their own network; it imports nothing of
+the other two). :mod:`evosynth.hparams` stays at the top of the package as the bottom floor,
+where open_lth keeps its hparams: the vocabulary, the rules of a recipe, the lineages' names
+and the library's config dataclasses (``TrainConfig``, ...), which the method needs (training
+reads ``TrainConfig``, every registry checks its words) and ``experiment.config`` builds its
+sections from; it imports nothing of the package.
 
 >>> import torch, evosynth
 >>> net = evosynth.build_model("tiny")

@@ -21,6 +21,7 @@ import torch
 from .config import Params
 from ..method.models import SaliencyNet
 from ..method.training import autocast, cpu_bf16, resolve_precision, saliency_loss, select_device
+from ..cli import Command, arg, main
 
 #: A validation pass over ``n`` images costs about this share of a training step per batch
 #: (a forward pass without the backward pass and the optimizer).
@@ -147,3 +148,26 @@ def _duration(minutes: float) -> str:
         return "<1 min"
     return f"{minutes:.0f} min" if minutes < 90 else f"{minutes / 60:.1f} h"
 
+
+# -- the command line: `python -m evosynth estimate`, or this module run as a program --
+
+def _command(params, args):
+    stages = stages_to_run(".", everything=args.all)
+    step = measure_step(params)
+    print(report(plan(params, stages, step, committed_seconds(".")), step))
+
+
+COMMAND = Command(
+    "estimate", "what `dvc repro` will run, and about how long it takes on this machine",
+    "Times a few training steps of the ancestor's network here (the precision this machine "
+    "runs: train.precision auto resolved), and scales them by the steps of every training "
+    "stage of dvc.yaml that `dvc repro` would run (dvc status); the other stages take what "
+    "they took in the committed run. bash scripts/main.sh prints it before it starts.", _command,
+    (arg("--all", action="store_true",
+         help="every stage, as `dvc repro --force` runs them (default: the stale ones)"),),
+    group=2, order=0,
+    epilog="example: python -m evosynth estimate --all")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

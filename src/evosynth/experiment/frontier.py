@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+import json
+import sys
+from ..cli import Command, arg, main
 
 SWEEP_FILE = "results/sweep.json"
 
@@ -82,3 +85,23 @@ def write_frontier(experiments: Any, metric: str = "accuracy", paths: Any = None
     figures.use_style()
     figures.save(figures.sweep_frontier(points, front, metric), paths.frontier_figure)
     return f"{len(points)} points, {len(front)} on the frontier -> {paths.frontier}"
+
+
+# -- the command line: `python -m evosynth frontier`, or this module run as a program --
+
+def _command(params, args):
+    text = sys.stdin.read() if args.experiments == "-" else open(args.experiments).read()
+    print(write_frontier(json.loads(text), args.metric))
+
+
+COMMAND = Command(
+    "frontier", "gather the F(E) sweep's experiments into a frontier and a figure",
+    "Read `dvc exp show --json` output (a file, or - for stdin), collect every experiment's "
+    "results/sweep.json, and write results/sweep/frontier.json and results/sweep/frontier.png.",
+    _command, (arg("experiments", help="dvc exp show --json output, or - for stdin"),
+           arg("--metric", default="accuracy", help="(default: %(default)s)")),
+    params=False, group=2, order=2)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

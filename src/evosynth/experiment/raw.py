@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..method.data import DataError, read_idx, read_image
+from ..cli import Command, arg, main
 
 FASHION_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -105,3 +106,23 @@ def load_photos(raw: str | Path) -> list[np.ndarray]:
         raise DataError(f"{folder}: no background photographs (run `python -m evosynth "
                         "fetch-data`)")
     return [read_image(p) for p in paths]
+
+
+# -- the command line: `python -m evosynth fetch-data`, or this module run as a program --
+
+def _command(params, args):
+    print(f"raw data ready in {fetch_raw(args.dest, force=args.force)}")
+
+
+COMMAND = Command(
+    "fetch-data", "gather the raw data of the default data set into data/raw",
+    "Copy Fashion-MNIST (Debian package dataset-fashion-mnist, else the official download) and "
+    "the background photographs bundled with scikit-image and scikit-learn into DEST. Files "
+    "already there are kept.", _command,
+    (arg("--dest", default="data/raw", help="target folder (default: %(default)s)"),
+     arg("--force", action="store_true", help="fetch again even if present")),
+    params=False, group=2, order=0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

@@ -9,6 +9,7 @@ from ..experiment.config import load_params
 from ..method.genetics import Masks
 from ..method.models import SaliencyNet
 from ..experiment.stages.generation import recipe
+from ..cli import Command, PARAMS_FILE, main
 
 
 def check_setup(params_file: str | os.PathLike[str] = "params.yaml") -> str:
@@ -37,3 +38,22 @@ def check_setup(params_file: str | os.PathLike[str] = "params.yaml") -> str:
         f"{params.generation.mode} synthesis, epochs " + ", ".join(
             str(params.generation.train_for(name).epochs) for name in lineage),
     ])
+
+
+# -- the command line: `python -m evosynth check`, or this module run as a program --
+
+def _command(params, args):
+    print(check_setup(args.params))
+
+
+COMMAND = Command(
+    "check", "validate params.yaml and the configured data set, without training",
+    "Validate every section of the parameters file and check that the configured data set can "
+    "be read. Exits 2 with a message naming the first problem; prints a short summary when all "
+    "is well.", _command, (PARAMS_FILE,),
+    params=False,   # it reads the file itself, section by section
+    group=2, order=1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

@@ -18,6 +18,7 @@ import tomllib
 from pathlib import Path
 
 from .citation import load_citation
+from ..cli import Command, arg, main
 
 __all__ = ["RECORDS", "release_problems", "run_version"]
 
@@ -76,3 +77,32 @@ def release_problems(root: str | os.PathLike[str] = ".", history: bool = True) -
     elif not isinstance(released, _dt.date):
         problems.append(f"CITATION.cff date-released {released!r} is not a date (YYYY-MM-DD)")
     return problems
+
+
+# -- the command line: `python -m evosynth release-check`, or this module run as a program --
+
+def _command(params, args):
+    problems = release_problems(args.root, history=not args.no_history)
+    for problem in problems:
+        print(f"release-check: {problem}")
+    if problems:
+        return 1
+    print(f"release-check: version {run_version(args.root)} names the committed run")
+    return 0
+
+
+COMMAND = Command(
+    "release-check", "check that CITATION.cff's version and commit name the committed run",
+    "Release check: CITATION.cff's version equals pyproject.toml's, it has the book's url, its "
+    "commit is an ancestor of HEAD whose records (dvc.lock, beyond/dvc.lock, params.yaml, "
+    "results/) equal the working tree's, and its date-released is no older than that commit. "
+    "Exit status: 0 a release, 1 not (each problem printed).", _command,
+    (arg("--root", default=".", help="repository root (default: %(default)s)"),
+     arg("--no-history", action="store_true", help="skip the checks that need the cited "
+         "commit (a shallow clone)")),
+    params=False, group=2, order=7,
+    epilog="run by .github/workflows/release.yml before it tags v<version>")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

@@ -16,6 +16,7 @@ from ...hparams import CONTROL, DEFAULT, DEFAULT_TASK, LINEAGES
 from ..paths import Paths
 from ..study import lineage_table, paired_differences, result_key, summarise
 from .study import task_metric, z_arm_method
+from ...cli import Command, main
 
 #: The dense control's method name in ``beyond.json`` (``<task>/dense-control/<init>/...``).
 CONTROL_METHOD = CONTROL.method
@@ -126,3 +127,19 @@ def control_pairs(results: dict[str, dict[str, Any]], metric: str = "f_beta_adap
         raise ValueError(f"no {task} result has both the default lineage and its dense control "
                          "(run `dvc repro beyond/dvc.yaml`)")
     return pd.DataFrame(rows)
+
+
+# -- the command line: `python -m evosynth beyond`, or this module run as a program --
+
+def _command(params, args):
+    print(f"{len(beyond(params))} results merged")
+
+
+COMMAND = Command("beyond", "stage beyond: merge every result into results/beyond.json",
+                  "Merge the study's tasks, the default lineage (results/metrics.json) and the "
+                  "structured lineage (results/structured.json) into results/beyond.json and "
+                  "its summary metric results/beyond_summary.json.", _command, group=1, order=5)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

@@ -16,6 +16,7 @@ from ..config import Params, ParamsError
 from ..paths import Paths
 from ..study import result_key
 from .lineage_metrics import lineage_scores
+from ...cli import Command, RECIPE, main
 
 
 def _campaign_seeds(params: Params, recipe: str) -> tuple[dict[str, list[int]], list[int]]:
@@ -85,3 +86,27 @@ def campaign_metrics(params: Params, paths: Paths = Paths(), batch_size: int = 6
                 "f_beta_max": scores["f_beta_max"], "mae": scores["mae"]}
     write_json(paths.campaign_metrics, dict(sorted(rows.items())))
     return rows, missing
+
+
+# -- the command line: `python -m evosynth campaign-metrics`, or this module run as a program --
+
+def _command(params, args):
+    rows, missing = campaign_metrics(params, recipe=args.recipe)
+    print(f"scored {len(rows)} networks into "
+          f"{Paths().for_recipe(args.recipe).campaign_metrics.as_posix()}")
+    for name in missing:
+        print(f"  not trained yet: {name}")
+
+
+COMMAND = Command(
+    "campaign-metrics", "stage campaign-metrics: test-split scores of the replicate seeds",
+    "Evaluate on the test split every network of the campaign beside seed 0's lineages: each "
+    "replicate seed's default lineage, dense control and newborn lineage, and every small "
+    "dense network; write them to results/campaign.json keyed <task>/<method>/<init>/seed<k>/"
+    "<genK>, and name each one not trained yet (its claims stay untested). With --recipe "
+    "best-effort: every network of that recipe, into results/best-effort/campaign.json.", _command,
+    (RECIPE,), group=1, order=3)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

@@ -18,6 +18,7 @@ from ...method.genetics import LayerReport, Masks, synapse_report, synaptic_para
 from ...method.metrics import SaliencyScores
 from ..paths import Paths
 from ...method.training import evaluate as score, predict, select_device
+from ...cli import Command, main, show
 
 
 @dataclass
@@ -110,3 +111,18 @@ def training_histories(params: Params, paths: Paths = Paths()) -> dict[str, list
     """Every generation's per-epoch training record (``history`` of its summary.json)."""
     return {name: record.get("history", [])
             for name, record in training_records(params, paths).items()}
+
+
+# -- the command line: `python -m evosynth evaluate`, or this module run as a program --
+
+def _command(params, args):
+    show(evaluate(params).metrics)
+
+
+COMMAND = Command("evaluate", "stage evaluate: every generation on the test split",
+                  "Score gen0..genN on the test split: results/metrics.json, results/plots/ and "
+                  "the examples the book draws.", _command, group=0, order=3)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

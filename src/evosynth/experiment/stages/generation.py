@@ -18,6 +18,8 @@ from ...method.models import SaliencyNet
 from ..paths import Paths
 from ...method.training import evaluate
 from ..save import save_generation
+from ...cli import Command, RECIPE, arg, main, show
+from ...hparams import DEFAULT, STRUCTURED
 
 
 def recipe(section: GenerationParams, name: str) -> Recipe:
@@ -65,3 +67,33 @@ def generation(params: Params, name: str, paths: Paths = Paths(), progress: bool
                     environment_text=environment.describe(unit) if environment
                     else "none: every synapse of the parent kept (the dense control)")
     return result
+
+
+# -- the command line: `python -m evosynth generation`, or this module run as a program --
+
+def _command(params, args):
+    summary = generation(params.for_recipe(args.recipe, args.seed, args.section), args.name,
+                         Paths().for_recipe(args.recipe).for_run(args.seed),
+                         section=args.section).summary
+    show({k: summary[k] for k in ("generation", "synapses", "parent_synapses", "train_seconds",
+                                  "val")})
+
+
+COMMAND = Command(
+    "generation", "stage generation: synthesize and train one offspring generation of a lineage",
+    f"Run one generation of a lineage section: {DEFAULT.section!r} (the paper's, models/genK) "
+    f"or a second lineage such as {STRUCTURED.section!r} (models/{STRUCTURED.folder}/genK, "
+    "from the same ancestor). With --seed K (a replicate seed), generation K of that seed's "
+    "lineage, from its own ancestor, under models/seeds/seedK/; with --recipe best-effort, of "
+    "that recipe's seed K (its epochs: best_effort), under models/best-effort/seedK/.", _command,
+    (arg("name", help="generation to run (gen1, gen2, ...)"),
+     arg("--section", default=DEFAULT.section,
+         help="lineage section of the parameters file (default: %(default)s)"),
+     arg("--seed", type=int, default=0,
+         help="0: the section itself; K: replicate seed K (default: %(default)s)"),
+     RECIPE),
+    group=0, order=2)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

@@ -16,6 +16,8 @@ from ...method.training import evaluate
 from ..config import Params
 from ..paths import Paths
 from ..study import result_key
+from ...cli import Command, arg, main
+from ...hparams import DEFAULT_TASK, LINEAGES, STRUCTURED
 
 
 def lineage_metrics(params: Params, section: str, method: str, out: str | Path,
@@ -51,3 +53,29 @@ def lineage_scores(params: Params, section: str, method: str, paths: Paths = Pat
             "f_beta_adaptive": scores["f_beta_adaptive"], "f_beta_max": scores["f_beta_max"],
             "mae": scores["mae"]}
     return rows
+
+
+# -- the command line: `python -m evosynth lineage-metrics`, or this module run as a program --
+
+#: The lineages beside the default one, whose scores this command writes.
+SCORED = [lineage.name for lineage in LINEAGES.values() if lineage.folder is not None]
+
+
+def _command(params, args):
+    from ...hparams import lineage_named
+    lineage = lineage_named(args.lineage)
+    lineage_metrics(params, lineage.section, lineage.method, Paths().lineage_metrics(lineage))
+
+
+COMMAND = Command(
+    "lineage-metrics", "stage lineage-metrics: test-split scores of a lineage, as JSON",
+    "Evaluate gen0..genN of a lineage on the test split and write synapses, reduction, "
+    "f_beta_adaptive, f_beta_max and mae per generation to the lineage's results/<folder>.json, "
+    f"keyed <task>/<method>/<init>/seed<k>/<genK> (task {DEFAULT_TASK}, the default "
+    "experiment's network; the method and the params section are the lineage's).", _command,
+    (arg("--lineage", default=STRUCTURED.name, choices=SCORED,
+         help="the lineage to score (default: %(default)s)"),), group=1, order=2)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

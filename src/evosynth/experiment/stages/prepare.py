@@ -12,6 +12,7 @@ from ...method.data import SPLITS, DataError, SaliencySet, load_folder
 from ..paths import Paths
 from ..raw import load_garments, load_photos
 from ..synthetic import make_fashion_composite, make_shapes
+from ...cli import Command, main, show
 
 
 def build_splits(params: PrepareParams) -> dict[str, SaliencySet]:
@@ -61,3 +62,18 @@ def split_summary(splits: dict[str, SaliencySet]) -> list[dict[str, Any]]:
     """Images and mean foreground fraction of each split."""
     return [{"split": name, "images": len(s), "size": s.images.shape[1],
              "foreground": float(s.masks.mean())} for name, s in splits.items()]
+
+
+# -- the command line: `python -m evosynth prepare`, or this module run as a program --
+
+def _command(params, args):
+    show(split_summary(prepare(params)))
+
+
+COMMAND = Command("prepare", "stage prepare: build and save the train / val / test splits",
+                  "Build the configured data set's splits (section prepare) into data/prepared.",
+                  _command, group=0, order=0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

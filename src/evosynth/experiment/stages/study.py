@@ -1,6 +1,6 @@
-"""Stages ``study`` and ``z-arm`` (``beyond/dvc.yaml``): Darwin against the pruning baselines
-on one study task, over every study seed; and the study's Darwin lineage once more with the
-other normaliser Z of P(s|w)."""
+"""Stage ``study@<task>`` (``beyond/dvc.yaml``): Darwin against the pruning baselines on one
+study task, over every study seed; and what the stage ``z-arm`` (:mod:`.z_arm`) shares with it:
+the task, the run over the seeds, the other normaliser Z."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from ...method.genetics import build_environment
 from ...hparams import NORMALIZATIONS
 from ...method.models import SaliencyNet
 from ..paths import Paths
-from ..study import Task, parse_key, result_key, run_seed, subset
+from ..study import Task, run_seed, subset
 from ...method.training import evaluate, saliency_loss
+from ...cli import Command, arg, main
 
 
 def study_task(params: Params, name: str, paths: Paths = Paths()) -> Task:
@@ -40,7 +41,7 @@ def task_metric(params: Params, task: str) -> str:
     return "f_beta_adaptive" if params.study_task(task).network == "saliency" else "accuracy"
 
 
-def _run_study(params: Params, task: Task, methods: list[str], normalization: str,
+def run_study(params: Params, task: Task, methods: list[str], normalization: str,
                progress: bool) -> dict[str, dict[str, Any]]:
     """``methods`` on ``task`` over every study seed, in the default lineage's environments."""
     environments = [build_environment(**spec.environment.model_dump())
@@ -55,7 +56,7 @@ def _run_study(params: Params, task: Task, methods: list[str], normalization: st
 def study(params: Params, name: str, paths: Paths = Paths(),
           progress: bool = True) -> dict[str, dict[str, Any]]:
     """Every method and seed of study task ``name``; writes and returns its results."""
-    results = _run_study(params, study_task(params, name, paths), params.study.methods,
+    results = run_study(params, study_task(params, name, paths), params.study.methods,
                          params.generation.normalization, progress)
     write_json(paths.study(name), results)
     return results
@@ -72,18 +73,16 @@ def z_arm_method(params: Params) -> str:
     return f"darwin-{other_z(params)}/inherit"
 
 
-def z_arm(params: Params, name: str, paths: Paths = Paths(),
-          progress: bool = True) -> dict[str, dict[str, Any]]:
-    """Study task ``name`` once more for ``darwin/inherit`` alone, with the other normaliser Z
-    (:func:`other_z`): every seed (the study's ancestor seeds: the same ancestors when run on
-    the same machine), the same environments and training. Keyed
-    ``<task>/darwin-<Z>/inherit/seed<k>/gen<g>``; writes ``results/study/<task>-z-arm.json``
-    and returns it."""
-    method = z_arm_method(params)
-    results: dict[str, dict[str, Any]] = {}
-    for key, value in _run_study(params, study_task(params, name, paths), ["darwin/inherit"],
-                                 other_z(params), progress).items():
-        k = parse_key(key)
-        results[result_key(k.task, method, k.seed, k.generation)] = value
-    write_json(paths.study(f"{name}-z-arm"), results)
-    return results
+# -- the command line: `python -m evosynth study`, or this module run as a program --
+
+def _command(params, args):
+    print(f"{len(study(params, args.task))} results")
+
+
+COMMAND = Command("study", "stage study: Darwin against pruning baselines on one task",
+                  "Every method and seed of study task TASK: results/study/TASK.json.", _command,
+                  (arg("task", help="a task of study.tasks"),), group=1, order=0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

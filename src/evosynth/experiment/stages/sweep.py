@@ -11,6 +11,7 @@ from ...method.genetics import ConstantEnvironment
 from ..paths import Paths
 from ..study import run_seed
 from .study import study_task
+from ...cli import Command, main
 
 
 def sweep(params: Params, paths: Paths = Paths(), progress: bool = True) -> dict[str, Any]:
@@ -27,3 +28,20 @@ def sweep(params: Params, paths: Paths = Paths(), progress: bool = True) -> dict
              **{k.rsplit("/", 1)[1]: v for k, v in results.items()}}
     write_json(paths.sweep, point)
     return point
+
+
+# -- the command line: `python -m evosynth sweep`, or this module run as a program --
+
+def _command(params, args):
+    sweep(params)
+
+
+COMMAND = Command("sweep", "stage sweep: one point of the F(E) sweep",
+                  "Train the darwin/inherit lineage of study task sweep.task with every "
+                  "generation in the constant environment sweep.factor; write "
+                  "results/sweep.json. scripts/sweep.sh queues one DVC experiment per factor.",
+                  _command, group=1, order=4)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))

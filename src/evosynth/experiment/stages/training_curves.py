@@ -22,6 +22,7 @@ from ...method.atomic import atomic_write, write_json
 from ..config import Params
 from ...hparams import CONTROL, DEFAULT, RECIPES
 from ..paths import Paths
+from ...cli import Command, main
 
 #: The per-epoch validation score drawn (a key of a record's ``history``).
 METRIC = "val/f_beta_adaptive"
@@ -118,3 +119,26 @@ def draw_training_curves(summary: dict[str, Any], path: str | os.PathLike[str]) 
                                                           bbox_inches="tight"))
     finally:
         plt.close(fig)
+
+
+# -- the command line: `python -m evosynth training-curves`, or this module run as a program --
+
+def _command(params, args):
+    summary = training_curves(params)
+    for recipe, arms in summary["curves"].items():
+        for arm, seeds in arms.items():
+            trained = {seed: len(run["starts"]) for seed, run in seeds.items() if run["scores"]}
+            print(f"{recipe} {arm}: generations trained per seed {trained or 'none yet'}")
+
+
+COMMAND = Command(
+    "training-curves", "stage training-curves: the lineage and its control, epoch by epoch",
+    "Read the training records of the default lineage and its dense control under each recipe "
+    "(the first recipe's replicate seeds, every best-effort seed trained so far) and draw the "
+    "validation adaptive F-beta after every epoch of the ancestor and of each generation in "
+    "turn: results/training_curves.json and .png. Reads no network and no test split.", _command,
+    group=1, order=5)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(COMMAND))
