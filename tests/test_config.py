@@ -265,3 +265,60 @@ def test_the_best_effort_recipe_trains_each_arm_its_own_epochs_and_shifts_the_se
 def test_a_bad_best_effort_section_names_the_key(change, message):
     with pytest.raises(ParamsError, match=rf"best_effort.*{message}"):
         parse_params(_with_best_effort(**change))
+
+
+# -- each field written once ----------------------------------------------------------------
+
+def _sections():
+    import inspect
+
+    from evosynth.experiment import config
+    return [c for _, c in inspect.getmembers(config, inspect.isclass)
+            if issubclass(c, config._Section) and c.__module__ == config.__name__
+            and not c.__name__.startswith("_")]
+
+
+def _own_fields(section) -> set[str]:
+    """The fields a section's class body declares itself (not those it inherits)."""
+    return set(vars(section).get("__annotations__", {}))
+
+
+def test_a_mirrored_section_declares_none_of_its_dataclasses_fields():
+    """A section built by ``_mirror`` takes its fields and defaults from the library's config
+    dataclass: it writes none of them again (a default would then live in two places)."""
+    import dataclasses
+
+    from evosynth.experiment import config
+    mirrored = [s for s in _sections() if issubclass(s, config._Mirror)]
+    assert {s.__name__ for s in mirrored} >= {"TrainParams", "ModelParams", "CompositeParams"}
+    for section in mirrored:
+        fields = {f.name for f in dataclasses.fields(section.config_class)}
+        assert _own_fields(section) & fields == set(), section.__name__
+        assert set(section.model_fields) <= fields, section.__name__
+
+
+def test_no_two_sections_write_the_same_fields_by_hand():
+    """Hand-written sections restate no config dataclass of the ground floor, nor each other."""
+    import dataclasses
+
+    from evosynth import hparams
+    from evosynth.experiment import config
+    by_hand = [s for s in _sections() if not issubclass(s, config._Mirror)]
+    sets = [frozenset(_own_fields(s)) for s in by_hand]
+    assert len(set(sets)) == len(sets), [s.__name__ for s in by_hand]
+    for dataclass in (hparams.TrainConfig, hparams.SaliencyNetConfig, hparams.CompositeConfig):
+        fields = {f.name for f in dataclasses.fields(dataclass)}
+        for section in by_hand:
+            shared = _own_fields(section) & fields
+            assert len(shared) <= 2, (section.__name__, dataclass.__name__, sorted(shared))
+
+
+def test_a_training_error_still_names_the_parameter():
+    data = copy.deepcopy(DEFAULT)
+    data["generation"]["train"]["optimizer"] = "adagrad"
+    with pytest.raises(ParamsError, match=r"generation\.train\.optimizer = 'adagrad'"):
+        parse_params(data)
+    data = copy.deepcopy(DEFAULT)
+    data["ancestor"]["train"]["seed"] = -1
+    with pytest.raises(ParamsError, match=r"ancestor\.train\.seed = -1"):
+        parse_params(data)

@@ -8,8 +8,9 @@ to equal its word list here.
 
 The config dataclasses (:class:`SaliencyNetConfig`, :class:`TrainConfig`,
 :class:`CompositeConfig`) are plain data with their own checks; :mod:`evosynth.method.models`,
-:mod:`evosynth.method.training` and :mod:`evosynth.experiment.synthetic` re-export them beside the code that
-uses them.
+:mod:`evosynth.method.training` and :mod:`evosynth.experiment.synthetic` re-export them beside
+the code that uses them, and :mod:`evosynth.experiment.config` builds its sections from them
+(``_mirror``: their fields and defaults are written here only).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ NORMALIZATIONS = ("layer", "global")
 SYNTHESIS_MODES = ("unstructured", "structured")
 #: Pruning baselines at a given per-layer budget (:mod:`evosynth.method.genetics.pruning`).
 PRUNING_METHODS = ("magnitude", "random")
-#: How the surviving synapses are chosen (:data:`evosynth.selection.SELECTIONS`): ``darwin``
+#: How the surviving synapses are chosen (:data:`evosynth.method.lineage.SELECTIONS`): ``darwin``
 #: (the paper's random synthesis), a pruning baseline, or ``dense``: every synapse of the
 #: parent survives (the dense control: the same training, nothing removed).
 SELECTIONS = ("darwin", *PRUNING_METHODS, "dense")
@@ -259,7 +260,6 @@ class SaliencyNetConfig:
         return self.patch * 2 ** len(self.widths)
 
 
-
 @dataclass(frozen=True)
 class TrainConfig:
     """How a network is trained (the same for the ancestor and every offspring by default).
@@ -315,7 +315,6 @@ class TrainConfig:
                 or self.rewind_steps < 0:
             raise ValueError(f"train.rewind_steps must be an integer >= 0, got "
                              f"{self.rewind_steps!r}")
-
 
 
 @dataclass(frozen=True)

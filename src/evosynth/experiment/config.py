@@ -67,11 +67,14 @@ class _Mirror(_Section):
         return self.config_class(**self.model_dump(), **fields)
 
 
-def _mirror(config_class: type, exclude: tuple[str, ...] = ()) -> type[_Mirror]:
+def _mirror(config_class: type, exclude: tuple[str, ...] = (),
+            words: dict[str, Any] | None = None) -> type[_Mirror]:
     """The base of a params section with the fields and defaults of the dataclass
-    ``config_class`` but ``exclude`` (one field list: the dataclass's)."""
+    ``config_class`` but ``exclude`` (one field list: the dataclass's). ``words``: a stricter
+    type for some fields (a vocabulary's ``Literal``), so that a bad word is named by pydantic
+    with the words allowed; the field and its default stay the dataclass's."""
     hints = typing.get_type_hints(config_class)
-    fields = {f.name: (_strict(hints[f.name]), f.default)
+    fields = {f.name: ((words or {}).get(f.name, _strict(hints[f.name])), f.default)
               for f in dataclasses.fields(config_class) if f.name not in exclude}
     base = type(f"_{config_class.__name__}Mirror", (_Mirror,),
                 {"config_class": config_class, "__module__": __name__})
@@ -123,28 +126,15 @@ class ModelParams(_mirror(SaliencyNetConfig, exclude=("in_channels", "channels")
     synthesis)."""
 
 
-class TrainParams(_Section):
-    """Training of one network (see :class:`evosynth.method.training.TrainConfig`, which checks the
-    values)."""
-
-    epochs: StrictInt = 5
-    batch_size: StrictInt = 32
-    optimizer: Literal[OPTIMIZERS] = "adam"
-    lr: StrictFloat = 1e-3
-    weight_decay: StrictFloat = 0.0
-    momentum: StrictFloat = 0.9
-    schedule: Literal[SCHEDULES] = "cosine"
-    seed: Seed = 0
-    device: Str = "auto"
-    precision: Literal[PRECISIONS] = "fp32"
-
-    @model_validator(mode="after")
-    def _valid(self) -> TrainParams:
-        self.to_config()
-        return self
+class TrainParams(_mirror(TrainConfig, exclude=("rewind_steps",), words={
+        "optimizer": Literal[OPTIMIZERS], "schedule": Literal[SCHEDULES],
+        "precision": Literal[PRECISIONS], "seed": Seed})):
+    """Training of one network: the fields of :class:`evosynth.method.training.TrainConfig`
+    (which checks the values) but ``rewind_steps`` (``ancestor.rewind_steps``, one per
+    lineage)."""
 
     def to_config(self, rewind_steps: int = 0) -> TrainConfig:
-        return TrainConfig(rewind_steps=rewind_steps, **self.model_dump())
+        return super().to_config(rewind_steps=rewind_steps)
 
 
 class AncestorParams(_Section):
