@@ -10,7 +10,7 @@ tables of the best-effort recipe (`best`, `best_small`: every seed of `best_effo
 
 The tests run the campaign of a smaller profile in a scratch copy: :func:`write_tables`.
 
-tests/test_beyond_dvc.py checks that beyond/dvc.yaml holds exactly these tables, for
+tests/pipeline/test_beyond_dvc.py checks that beyond/dvc.yaml holds exactly these tables, for
 params.yaml and for the smoke profile alike.
 """
 

@@ -1,4 +1,4 @@
-"""Fill the README's generated sections from the committed run (tests/test_readme.py checks
+"""Fill the README's generated sections from the committed run (tests/book/test_readme.py checks
 them): the verdict table (results/verdict.md), the main job's and the training minutes of the
 default run (benchmarks/results/stage_times.json, the records' train_seconds), the `dvc repro`
 minutes of its rerun on another machine kind (benchmarks/results/rerun/stage_times.json), that

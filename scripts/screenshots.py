@@ -7,7 +7,7 @@ fonts, and writes ``overview.png`` and ``results.png`` (default: ``book/_static/
 
     .venv/bin/python scripts/screenshots.py [--html _build/html] [--out book/_static/screenshots]
 
-tests/test_book_render.py checks the same pages of the smoke run's book.
+tests/book/test_book_render.py checks the same pages of the smoke run's book.
 """
 
 import argparse

@@ -49,7 +49,7 @@ if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null 2
   fi
 fi
 
-# Debian's Chromium for tests/test_book_render.py (the built book in a headless browser,
+# Debian's Chromium for tests/book/test_book_render.py (the built book in a headless browser,
 # driven by Playwright: no `playwright install`). Same rules as above; not needed to build.
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
   sudo=""
@@ -61,7 +61,7 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
     apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get"
     $apt install -y -q chromium >/dev/null 2>&1 \
       || { $apt update -q >/dev/null 2>&1 && $apt install -y -q chromium >/dev/null 2>&1; } \
-      || echo "setup: apt-get could not install chromium; tests/test_book_render.py needs it"
+      || echo "setup: apt-get could not install chromium; tests/book/test_book_render.py needs it"
   fi
 fi
 

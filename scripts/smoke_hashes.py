@@ -7,7 +7,10 @@ compare two such runs made on one machine.
     python scripts/smoke_hashes.py compare OLD NEW # the files both runs wrote: identical or not
 
 The smoke run is the test suite's (tests/support.py: the smoke profile with its reduced
-campaign, `dvc repro` then `dvc repro beyond/dvc.yaml`). Hashed: every checkpoint (`*.pt`) and
+campaign, `dvc repro` then `dvc repro beyond/dvc.yaml`). It depends on no layout of the
+package: the checkout's own tests/support.py copies it, and its own dvc.yaml files say what each
+stage runs (a notebook, `python -m evosynth NAME` before issue 34, `python -m
+evosynth.experiment.stages.NAME` after), with PYTHONPATH at the copy's src/. Hashed: every checkpoint (`*.pt`) and
 CSV byte for byte, every JSON record and metric without its timing and machine keys (`machine`,
 `*seconds*`), which differ between any two runs. Prove one default generation too (the guide):
 train it from the committed ancestor with the new code and compare its network's md5.

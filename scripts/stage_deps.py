@@ -4,7 +4,7 @@
     python scripts/stage_deps.py --write    # rewrite the src/ entries of every stage's deps
                                             # in dvc.yaml and beyond/dvc.yaml from the closure
 
-tests/test_stage_deps.py checks that the deps are exactly the closure, and that the committed
+tests/pipeline/test_stage_deps.py checks that the deps are exactly the closure, and that the committed
 table (scripts/stage_closure.md) is this script's output.
 """
 
@@ -52,7 +52,7 @@ def table() -> str:
     out = ["# Which stages each module stales", "",
            "Made by `python scripts/stage_deps.py --write` from the import graph: each stage's "
            "`deps:` in `dvc.yaml` and `beyond/dvc.yaml` list exactly its closure, and "
-           "`tests/test_stage_deps.py` checks both. A `foreach` block counts once; a stage "
+           "`tests/pipeline/test_stage_deps.py` checks both. A `foreach` block counts once; a stage "
            "that trains is in **bold**.", "",
            f"In the closure of every one of the {len(code)} stage blocks: "
            f"{len(everywhere)} files, {shared:,} of {total:,} lines of `src/` "

@@ -3,7 +3,7 @@ book, and the ``needs_raw_data`` marker. Plain helpers are in tests/support.py.
 
 The smoke run (profiles/smoke.yaml through DVC and papermill in a scratch copy of the project:
 the default pipeline, then the study pipeline) and the book built from it are session-scoped:
-tests/test_pipeline.py, tests/test_study_pipeline.py and tests/test_book_render.py share one
+tests/pipeline/test_pipeline.py, tests/pipeline/test_study_pipeline.py and tests/book/test_book_render.py share one
 run (about three minutes on 2 CPU cores) and one build. Every test that uses them is marked
 ``slow`` and ``needs_raw_data`` (checked at collection).
 """
@@ -81,7 +81,7 @@ def smoke(tmp_path_factory):
     run([BIN / "dvc", "commit", "--force", "-q", "data.dvc"], work)
     first = run([BIN / "dvc", "repro"], work)
     # The study pipeline (not part of the default `dvc repro`), on the smoke profile's tasks;
-    # its output is kept for tests/test_study_pipeline.py.
+    # its output is kept for tests/pipeline/test_study_pipeline.py.
     study = run([BIN / "dvc", "repro", "beyond/dvc.yaml"], work)
     (work / "study-repro.log").write_text(study.stdout)
     return work, first.stdout
@@ -100,8 +100,8 @@ def smoke_book(smoke):
 @pytest.fixture(scope="session")
 def smoke_git(smoke, tmp_path_factory):
     """A copy of the smoke run (with its DVC cache) made a git repository by
-    :func:`support.commit_smoke_copy`: the publisher of tests/test_remote.py, the committed
-    project of tests/test_book_from_git.py. The ``smoke`` folder itself is left as it is."""
+    :func:`support.commit_smoke_copy`: the publisher of tests/pipeline/test_remote.py, the committed
+    project of tests/book/test_book_from_git.py. The ``smoke`` folder itself is left as it is."""
     work, _ = smoke
     return commit_smoke_copy(copy_smoke(work, tmp_path_factory.mktemp("smoke-git") / "project"))
 
@@ -110,7 +110,7 @@ def smoke_git(smoke, tmp_path_factory):
 def reseeded(smoke, tmp_path_factory):
     """A git copy of the smoke run after ``dvc exp run -n gen3-seed33 -S
     generation.lineage.gen3.seed=33`` (the workspace holds the experiment): one rerun shared by
-    tests/test_pipeline.py (which stages a new seed reruns) and tests/test_plots.py (``dvc plots
+    tests/pipeline/test_pipeline.py (which stages a new seed reruns) and tests/pipeline/test_plots.py (``dvc plots
     diff`` of HEAD against the experiment). Returns (folder, the experiment's output)."""
     work, _ = smoke
     repo = copy_smoke(work, tmp_path_factory.mktemp("reseeded") / "project")

@@ -1,7 +1,8 @@
 """Helpers shared by the tests: paths, a subprocess runner, git-committed project copies, small
 known networks and parameter sets. Plain functions and constants; the fixtures are in
-tests/conftest.py. Test modules import them as ``from support import ...`` (pytest puts tests/,
-which has no ``__init__.py``, on ``sys.path``, as it does for conftest.py).
+tests/conftest.py. Test modules import them as ``from support import ...`` (pyproject's ``pythonpath`` puts
+tests/ on ``sys.path``; the tests live in folders that mirror the package: method/, experiment/,
+publish/, book/, benchmarks/, pipeline/).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def reduced_campaign(profile: dict) -> dict:
     and last generation of two seeds (the pages read both), one offspring curve and one seed of
     the best-effort recipe: every
     kind of stage of beyond/dvc.yaml runs at least once, and two seeds remain wherever a page draws an interval. The whole smoke
-    campaign (every seed of ``profile``) is ``tests/test_campaign.py`` (marker ``campaign``)."""
+    campaign (every seed of ``profile``) is ``tests/pipeline/test_campaign.py`` (marker ``campaign``)."""
     data = copy.deepcopy(profile)
     first, *_, last = list(data["generation"]["lineage"])
     data["replicate"] = {"seeds": [1], "newborn_seeds": [1]}
@@ -312,7 +313,7 @@ def draw_clusters(net, seed=1, fraction=0.6):
                                torch.Generator().manual_seed(seed))
 
 
-# --- the package's own imports (tests/test_structure.py, tests/test_stage_deps.py) ----------
+# --- the package's own imports (tests/test_structure.py, tests/pipeline/test_stage_deps.py) ----------
 
 def evosynth_imports(tree, package: str) -> list[tuple[str, list[str]]]:
     """``(module, names)`` of every ``evosynth`` import statement in the AST ``tree`` (also
@@ -349,7 +350,7 @@ def evosynth_imports(tree, package: str) -> list[tuple[str, list[str]]]:
     return found
 
 
-# --- what each DVC stage runs (tests/test_stage_deps.py, scripts/stage_deps.py) ----------------
+# --- what each DVC stage runs (tests/pipeline/test_stage_deps.py, scripts/stage_deps.py) ----------------
 
 SRC = ROOT / "src" / "evosynth"
 DVC_FILES = ("dvc.yaml", "beyond/dvc.yaml")

@@ -167,3 +167,11 @@ def test_no_module_but_the_ground_floor_spells_a_lineage():
                     and node.value in words:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
     assert found == []
+
+
+def test_a_copy_of_the_project_keeps_every_module():
+    """What the smoke runs (and scripts/smoke_hashes.py) copy: all of src/, the executed
+    notebooks left out (book/experiment: outputs), src/evosynth/experiment kept (code)."""
+    from support import _skip_outputs
+    assert _skip_outputs(str(ROOT / "book"), ["experiment", "api.md"]) == {"experiment"}
+    assert _skip_outputs(str(SRC), ["experiment", "method", "__pycache__"]) == {"__pycache__"}

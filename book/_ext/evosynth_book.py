@@ -43,7 +43,7 @@ from sphinx.util.docutils import SphinxDirective
 logger = logging.getLogger(__name__)
 
 #: What the results of each page come from (:data:`artifact.SHOWS`), by docname
-#: pattern; a page not listed shows no result of the default pipeline's (tests/test_book_pages.py
+#: pattern; a page not listed shows no result of the default pipeline's (tests/book/test_book_pages.py
 #: checks that every page that reads one is listed).
 PAGE_SHOWS = {
     "book/experiment/prepare": "pipeline",

@@ -43,7 +43,7 @@ _EXPORTS = {
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
-# The version lives in pyproject.toml only; CITATION.cff repeats it (tests/test_citation.py checks).
+# The version lives in pyproject.toml only; CITATION.cff repeats it (tests/publish/test_citation.py checks).
 try:
     __version__ = _metadata.version("evosynth")
 except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed

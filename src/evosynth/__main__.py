@@ -10,7 +10,7 @@ run): a stage's in its stage module (:mod:`evosynth.experiment.stages`), a tool'
 (:mod:`evosynth.publish.verify`, ...), imported here by name. A stage module is a program too:
 ``python -m evosynth.experiment.stages.NAME`` runs the same command with the same arguments,
 and the DVC stages run that, so that a stage's code (its ``deps:``) is its module's closure
-and not this one's, which imports every command (``tests/test_stage_deps.py``).
+and not this one's, which imports every command (``tests/pipeline/test_stage_deps.py``).
 """
 
 from __future__ import annotations

@@ -298,7 +298,7 @@ class LearningCurveParams(_Section):
     stage ``learning-curve@<budget>``): the ancestor's recipe trained once per budget of epochs,
     each with its own full schedule. The ancestor's epochs are the smallest budget whose final
     validation adaptive F-beta is within ``tolerance`` of the best budget's
-    (:func:`evosynth.experiment.curve.chosen_budget`; ``tests/test_learning_curve.py`` checks that
+    (:func:`evosynth.experiment.curve.chosen_budget`; ``tests/experiment/test_learning_curve.py`` checks that
     ``ancestor.train.epochs`` is that budget of the committed curve)."""
 
     budgets: Annotated[list[PositiveInt], Field(min_length=2)]

@@ -16,7 +16,7 @@ suffix (``shafiee2018b``, ``shafiee2018c``, ...). Pass ``key=`` to :func:`refere
 to choose another key (the book's ``references.bib`` calls the paper ``shafiee2018darwin``).
 
 The standard tool to validate the file is ``cffconvert --validate -i CITATION.cff``;
-``tests/test_citation.py`` runs it, and checks these entries against ``cffconvert -f bibtex``.
+``tests/publish/test_citation.py`` runs it, and checks these entries against ``cffconvert -f bibtex``.
 """
 
 from __future__ import annotations

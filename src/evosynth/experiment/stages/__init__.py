@@ -25,5 +25,5 @@ and writes its outputs atomically under the paths of
 :class:`~evosynth.experiment.paths.Paths`.
 
 This package imports none of its modules, so that each stage's code (its ``deps:`` in
-``dvc.yaml``) is only what that stage uses (``tests/test_stage_deps.py`` checks it).
+``dvc.yaml``) is only what that stage uses (``tests/pipeline/test_stage_deps.py`` checks it).
 """

@@ -105,7 +105,7 @@ def test_second_repro_does_nothing_and_one_generation_reruns_alone(smoke, reseed
     """A second ``dvc repro`` runs nothing; an experiment with a new seed for gen3 (conftest's
     ``reseeded``, in a git copy of the smoke run) reruns gen3, what descends from it and the
     evaluation, nothing upstream. That a rerun with the same parameters comes back bit for bit
-    is tests/test_remote.py's forced rerun."""
+    is tests/pipeline/test_remote.py's forced rerun."""
     work, _ = smoke
     again = run([BIN / "dvc", "repro"], work)
     assert _stages_run(again.stdout) == set()

@@ -2,7 +2,7 @@
 title of its own, and nothing wider than the window (wide tables scroll inside the page).
 
 Renders the smoke run's book (fixture ``smoke_book``) in headless Debian Chromium, like
-tests/test_book_render.py, and first shows on a hand-made page that each check can fail.
+tests/book/test_book_render.py, and first shows on a hand-made page that each check can fail.
 """
 
 import functools

@@ -98,7 +98,7 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
         dense = beyond[f"saliency-default/small-dense/newborn/seed{k}/{g}"]["synapses"]
         assert abs(dense - size) <= 0.25 * size, (k, g, dense, size)
     for task, seed, g in itertools.product(study["tasks"], study["seeds"], range(1, 5)):
-        # the baselines keep exactly Darwin's synapse count (per layer: tests/test_study.py)
+        # the baselines keep exactly Darwin's synapse count (per layer: tests/experiment/test_study.py)
         budget = beyond[f"{task}/darwin/inherit/seed{seed}/gen{g}"]["synapses"]
         for method in ("magnitude/inherit", "random/inherit", "lottery/rewind"):
             assert beyond[f"{task}/{method}/seed{seed}/gen{g}"]["synapses"] == budget

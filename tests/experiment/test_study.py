@@ -1,6 +1,6 @@
 """Beyond the paper (evosynth.experiment.study): the study runner, the baselines at Darwin's budgets,
-its summaries and paired differences. The pruning itself: tests/test_pruning.py; the
-classifiers: tests/test_classifiers.py; the study's parameters: tests/test_config.py."""
+its summaries and paired differences. The pruning itself: tests/method/test_pruning.py; the
+classifiers: tests/experiment/test_classifiers.py; the study's parameters: tests/experiment/test_config.py."""
 
 import math
 

@@ -6,7 +6,7 @@
   plot;
 * the HTML page of ``dvc plots show`` (.dvc/config's ``plots.html_template``: .dvc/plots.html,
   Vega, Vega-Lite and vega-embed inline) loads nothing from the network and draws every plot,
-  in headless Chromium as in tests/test_book_render.py.
+  in headless Chromium as in tests/book/test_book_render.py.
 
 Needs the session fixtures ``smoke`` and ``reseeded`` of tests/conftest.py. The smoke folder is
 shared and is left as it is: these tests work in copies of it.
