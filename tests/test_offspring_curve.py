@@ -143,14 +143,19 @@ def test_the_committed_curves_fix_the_best_effort_epochs():
             f"best_effort.{init}_epochs must be the curves' pick {epochs}"
 
 
+def _committed_score(paths: Paths, curve: str, budget: int) -> float:
+    """The committed validation adaptive F-beta of one offspring-curve point."""
+    return json.loads(paths.offspring_curve_point(curve, budget).read_text())["val"][
+        "f_beta_adaptive"]
+
+
 def test_the_committed_curves_support_the_discussion():
     """book/discussion.md, "Underfitting or the cost of synthesis?": trained 96 epochs instead
     of 12, the inheriting generation 4 recovers about a quarter (0.2 to 0.3) of its validation
     gap to the ancestor."""
     from support import ROOT
     paths = Paths(ROOT)
-    score = lambda curve, budget: json.loads(  # noqa: E731
-        paths.offspring_curve_point(curve, budget).read_text())["val"]["f_beta_adaptive"]
+    score = lambda curve, budget: _committed_score(paths, curve, budget)  # noqa: E731
     ancestor = json.loads(paths.summary("gen0").read_text())["val"]["f_beta_adaptive"]
     short, long = score("inherit-gen4", 12), score("inherit-gen4", 96)
     assert 0.2 <= (long - short) / (ancestor - short) <= 0.3
@@ -167,8 +172,7 @@ def test_the_committed_curves_support_the_results_page():
     from support import ROOT
     params = parse_params(yaml.safe_load((ROOT / "params.yaml").read_text()))
     section, paths = params.offspring_curve, Paths(ROOT)
-    score = lambda curve, budget: json.loads(  # noqa: E731
-        paths.offspring_curve_point(curve, budget).read_text())["val"]["f_beta_adaptive"]
+    score = lambda curve, budget: _committed_score(paths, curve, budget)  # noqa: E731
     for gen in section.generations:
         inherit = {b: score(f"inherit-{gen}", b) for b in section.budgets}
         assert chosen_budget(inherit, section.tolerance) == 48 < section.budgets[-1]
