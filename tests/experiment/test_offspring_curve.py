@@ -143,14 +143,42 @@ def test_the_committed_curves_fix_the_best_effort_epochs():
             f"best_effort.{init}_epochs must be the curves' pick {epochs}"
 
 
+def _committed_score(paths: Paths, curve: str, budget: int) -> float:
+    """The committed validation adaptive F-beta of one offspring-curve point."""
+    return json.loads(paths.offspring_curve_point(curve, budget).read_text())["val"][
+        "f_beta_adaptive"]
+
+
 def test_the_committed_curves_support_the_discussion():
     """book/discussion.md, "Underfitting or the cost of synthesis?": trained 96 epochs instead
     of 12, the inheriting generation 4 recovers about a quarter (0.2 to 0.3) of its validation
     gap to the ancestor."""
     from support import ROOT
     paths = Paths(ROOT)
-    score = lambda curve, budget: json.loads(  # noqa: E731
-        paths.offspring_curve_point(curve, budget).read_text())["val"]["f_beta_adaptive"]
+    score = lambda curve, budget: _committed_score(paths, curve, budget)  # noqa: E731
     ancestor = json.loads(paths.summary("gen0").read_text())["val"]["f_beta_adaptive"]
     short, long = score("inherit-gen4", 12), score("inherit-gen4", 96)
     assert 0.2 <= (long - short) / (ancestor - short) <= 0.3
+
+
+def test_the_committed_curves_support_the_results_page():
+    """book/results.md, "What the curves decided": the inheriting curves level off inside the
+    first budgets (pick 48 at both generations, not the largest); both newborn curves pick the
+    largest budget of the first curve and again of the extended one (still more than the
+    tolerance above 96); the newborn generation 4 at 192 epochs ends above the inheriting one
+    at every budget measured."""
+    import yaml
+
+    from support import ROOT
+    params = parse_params(yaml.safe_load((ROOT / "params.yaml").read_text()))
+    section, paths = params.offspring_curve, Paths(ROOT)
+    score = lambda curve, budget: _committed_score(paths, curve, budget)  # noqa: E731
+    for gen in section.generations:
+        inherit = {b: score(f"inherit-{gen}", b) for b in section.budgets}
+        assert chosen_budget(inherit, section.tolerance) == 48 < section.budgets[-1]
+        newborn = {b: score(f"newborn-{gen}", b) for b in section.budgets_of(f"newborn-{gen}")}
+        assert f"newborn-{gen}" in section.extended
+        assert chosen_budget(newborn, section.tolerance) == section.extend == max(newborn)
+        assert newborn[section.extend] - newborn[section.budgets[-1]] > section.tolerance
+    assert score("newborn-gen4", section.extend) > max(
+        score("inherit-gen4", b) for b in section.budgets)
