@@ -47,7 +47,7 @@ def test_each_stage_command_lives_in_the_stage_module_of_its_name():
     """Stage command X is ``COMMAND`` of ``evosynth.experiment.stages.X`` (``-`` as ``_``)."""
     import importlib
     from evosynth.__main__ import COMMANDS
-    from evosynth.cli import GROUPS
+    from evosynth.experiment.cli import GROUPS
     stages = [c for c in COMMANDS if GROUPS[c.group] != "tools"]
     assert len(stages) == 14
     for c in stages:

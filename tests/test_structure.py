@@ -96,8 +96,7 @@ FLOORS = ("method", "experiment", "publish")
 
 def test_the_package_is_split_by_role():
     top = sorted(p.name for p in SRC.iterdir() if p.name != "__pycache__")
-    assert top == ["__init__.py", "__main__.py", "cli.py", "experiment", "hparams.py", "method",
-                   "publish"], top
+    assert top == ["__init__.py", "__main__.py", "experiment", "hparams.py", "method", "publish"], top
 
 
 def test_the_method_imports_nothing_of_the_experiment_or_the_publishing_tools():

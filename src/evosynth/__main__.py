@@ -18,14 +18,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli import GROUPS, TRACEBACK, Command, add_arguments, run
+from .experiment.cli import GROUPS, TRACEBACK, Command, add_arguments, run
 from .experiment import estimate, frontier, raw
 from .experiment.stages import (ancestor, beyond, campaign_metrics, evaluate, generation,
                                 learning_curve, lineage_metrics, offspring_curve, prepare,
                                 small_dense, study, sweep, training_curves, z_arm)
 from .publish import archive, check, release, verdict, verify
 
-#: Every command, in the order ``--help`` lists them: by group (:data:`~evosynth.cli.GROUPS`),
+#: Every command, in the order ``--help`` lists them: by group (:data:`~evosynth.experiment.cli.GROUPS`),
 #: then by their order in it (ties by name).
 COMMANDS: tuple[Command, ...] = tuple(sorted(
     (module.COMMAND for module in (

@@ -21,7 +21,7 @@ import torch
 from .config import Params
 from ..method.models import SaliencyNet
 from ..method.training import autocast, cpu_bf16, resolve_precision, saliency_loss, select_device
-from ..cli import Command, arg, main
+from .cli import Command, arg, main
 
 #: A validation pass over ``n`` images costs about this share of a training step per batch
 #: (a forward pass without the backward pass and the optimizer).

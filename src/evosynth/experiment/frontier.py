@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 import json
 import sys
-from ..cli import Command, arg, main
+from .cli import Command, arg, main
 
 SWEEP_FILE = "results/sweep.json"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..method.data import DataError, read_idx, read_image
-from ..cli import Command, arg, main
+from .cli import Command, arg, main
 
 FASHION_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ..cli import Command, arg, main
+from ..experiment.cli import Command, arg, main
 
 __all__ = ["ArchiveError", "LOCKS", "lock_outputs", "make_archive", "manifest", "verify_manifest"]
 

@@ -9,7 +9,7 @@ from ..experiment.config import load_params
 from ..method.genetics import Masks
 from ..method.models import SaliencyNet
 from ..experiment.stages.generation import recipe
-from ..cli import Command, PARAMS_FILE, main
+from ..experiment.cli import Command, PARAMS_FILE, main
 
 
 def check_setup(params_file: str | os.PathLike[str] = "params.yaml") -> str:

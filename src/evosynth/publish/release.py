@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 
 from .citation import load_citation
-from ..cli import Command, arg, main
+from ..experiment.cli import Command, arg, main
 
 __all__ = ["RECORDS", "release_problems", "run_version"]
 

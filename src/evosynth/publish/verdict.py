@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from ..method.atomic import atomic_write, write_json
-from ..cli import Command, arg, main
+from ..experiment.cli import Command, arg, main
 
 VERDICTS = ("reproduced", "not reproduced", "untested")
 TESTS = ("at_least", "at_most")

@@ -39,7 +39,7 @@ import yaml
 
 from ..method.atomic import write_json
 from ..hparams import DEFAULT_TASK
-from ..cli import Command, arg, main
+from ..experiment.cli import Command, arg, main
 
 #: How many standard deviations of the seed-to-seed spread a rerun may move a metric and still
 #: count as reproduced. 3 standard deviations: a rerun that differs only in the rounding of

@@ -9,7 +9,7 @@ from ...method.models import SaliencyNet
 from ..paths import Paths
 from ...method.training import evaluate
 from ..save import save_generation
-from ...cli import Command, RECIPE, arg, main, show
+from ..cli import Command, RECIPE, arg, main, show
 
 
 def ancestor(params: Params, paths: Paths = Paths(), progress: bool = True) -> Generation:

@@ -16,7 +16,7 @@ from ...hparams import CONTROL, DEFAULT, DEFAULT_TASK, LINEAGES
 from ..paths import Paths
 from ..study import lineage_table, paired_differences, result_key, summarise
 from .study import task_metric, z_arm_method
-from ...cli import Command, main
+from ..cli import Command, main
 
 #: The dense control's method name in ``beyond.json`` (``<task>/dense-control/<init>/...``).
 CONTROL_METHOD = CONTROL.method

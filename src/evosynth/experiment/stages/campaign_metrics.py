@@ -16,7 +16,7 @@ from ..config import Params, ParamsError
 from ..paths import Paths
 from ..study import result_key
 from .lineage_metrics import lineage_scores
-from ...cli import Command, RECIPE, main
+from ..cli import Command, RECIPE, main
 
 
 def _campaign_seeds(params: Params, recipe: str) -> tuple[dict[str, list[int]], list[int]]:

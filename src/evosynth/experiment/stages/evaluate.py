@@ -18,7 +18,7 @@ from ...method.genetics import LayerReport, Masks, synapse_report, synaptic_para
 from ...method.metrics import SaliencyScores
 from ..paths import Paths
 from ...method.training import evaluate as score, predict, select_device
-from ...cli import Command, main, show
+from ..cli import Command, main, show
 
 
 @dataclass

@@ -18,7 +18,7 @@ from ...method.models import SaliencyNet
 from ..paths import Paths
 from ...method.training import evaluate
 from ..save import save_generation
-from ...cli import Command, RECIPE, arg, main, show
+from ..cli import Command, RECIPE, arg, main, show
 from ...hparams import DEFAULT, STRUCTURED
 
 

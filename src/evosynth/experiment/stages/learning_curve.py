@@ -16,7 +16,7 @@ from ...method.models import SaliencyNet
 from ..paths import Paths
 from ..provenance import describe_kind, machine_summary
 from ...method.training import evaluate
-from ...cli import Command, arg, main, show
+from ..cli import Command, arg, main, show
 
 
 def _section(params: Params) -> LearningCurveParams:

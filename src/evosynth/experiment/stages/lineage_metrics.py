@@ -16,7 +16,7 @@ from ...method.training import evaluate
 from ..config import Params
 from ..paths import Paths
 from ..study import result_key
-from ...cli import Command, arg, main
+from ..cli import Command, arg, main
 from ...hparams import DEFAULT_TASK, LINEAGES, STRUCTURED
 
 

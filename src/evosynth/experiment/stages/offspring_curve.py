@@ -26,7 +26,7 @@ from ..paths import Paths
 from ..provenance import describe_kind, machine_summary
 from ...method.training import evaluate
 from .generation import recipe
-from ...cli import Command, arg, main, show
+from ..cli import Command, arg, main, show
 
 
 def _section(params: Params) -> OffspringCurveParams:

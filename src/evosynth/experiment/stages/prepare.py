@@ -12,7 +12,7 @@ from ...method.data import SPLITS, DataError, SaliencySet, load_folder
 from ..paths import Paths
 from ..raw import load_garments, load_photos
 from ..synthetic import make_fashion_composite, make_shapes
-from ...cli import Command, main, show
+from ..cli import Command, main, show
 
 
 def build_splits(params: PrepareParams) -> dict[str, SaliencySet]:

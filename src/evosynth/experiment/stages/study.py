@@ -16,7 +16,7 @@ from ...method.models import SaliencyNet
 from ..paths import Paths
 from ..study import Task, run_seed, subset
 from ...method.training import evaluate, saliency_loss
-from ...cli import Command, arg, main
+from ..cli import Command, arg, main
 
 
 def study_task(params: Params, name: str, paths: Paths = Paths()) -> Task:

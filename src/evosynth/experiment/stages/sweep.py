@@ -11,7 +11,7 @@ from ...method.genetics import ConstantEnvironment
 from ..paths import Paths
 from ..study import run_seed
 from .study import study_task
-from ...cli import Command, main
+from ..cli import Command, main
 
 
 def sweep(params: Params, paths: Paths = Paths(), progress: bool = True) -> dict[str, Any]:

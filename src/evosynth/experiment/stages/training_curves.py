@@ -22,7 +22,7 @@ from ...method.atomic import atomic_write, write_json
 from ..config import Params
 from ...hparams import CONTROL, DEFAULT, RECIPES
 from ..paths import Paths
-from ...cli import Command, main
+from ..cli import Command, main
 
 #: The per-epoch validation score drawn (a key of a record's ``history``).
 METRIC = "val/f_beta_adaptive"

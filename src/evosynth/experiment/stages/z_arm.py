@@ -10,7 +10,7 @@ from ..config import Params
 from ..paths import Paths
 from ..study import parse_key, result_key
 from .study import other_z, run_study, study_task, z_arm_method
-from ...cli import Command, arg, main
+from ..cli import Command, arg, main
 
 
 def z_arm(params: Params, name: str, paths: Paths = Paths(),

@@ -9,7 +9,8 @@ A stage's command lives in its stage module, beside the code it runs (``COMMAND`
 which is what a DVC stage's ``cmd`` runs: its code (its ``deps:`` in ``dvc.yaml``) is that
 module's import closure, nothing of any other command. Each tool keeps its ``COMMAND`` in its
 own module too (:mod:`evosynth.publish.verify`, ...). ``python -m evosynth`` lists and runs
-them all (:mod:`evosynth.__main__`).
+them all (:mod:`evosynth.__main__`). It lives in the experiment, the floor of the stages
+that use it, below the publishing tools that use it too, so that no import runs back up.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .hparams import RECIPES
+from ..hparams import RECIPES
 
 #: ``(flags, options)`` of one argument, as :meth:`argparse.ArgumentParser.add_argument` takes.
 Argument = tuple[tuple[str, ...], dict[str, Any]]
@@ -86,7 +87,7 @@ def run(command: Command, args: argparse.Namespace) -> int:
     try:
         params = None
         if command.params:
-            from .experiment.config import load_params
+            from .config import load_params
             params = load_params(args.params)
         status = command.run(params, args)
     except USER_ERRORS as error:
