@@ -33,7 +33,6 @@ def z_arm(params: Params, name: str, paths: Paths = Paths(),
 # -- the command line: `python -m evosynth z-arm`, or this module run as a program --
 
 def _command(params, args):
-    from .study import z_arm
     print(f"{len(z_arm(params, args.task))} results")
 
 
