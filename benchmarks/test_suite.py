@@ -1,11 +1,12 @@
 """How long the README's test command takes on a fresh clone, and where its time goes.
 
-    python benchmarks/test_suite.py [--keep]
+    python benchmarks/test_suite.py --name zen3 [--keep]
 
 Clones this repository's HEAD into a scratch folder, runs ``bash scripts/test.sh
 --durations=30`` there (set-up included: a new virtual environment from requirements.lock, the
-raw data) and writes ``benchmarks/results/test_suite.json`` (wall minutes of set-up and tests,
-the pytest summary, the 30 slowest tests, the machine) and ``test_suite.md``. Run it on a quiet
+raw data) and writes ``benchmarks/results/test_suite/<name>.json`` (wall minutes of set-up and
+tests, the pytest summary, the 30 slowest tests, the machine) and ``<name>.md``, one pair per
+machine kind measured (the README's table joins them with ``main_job/<name>.json``). Run it on a quiet
 machine: nothing else training. The same machine kind can be twice as fast one hour as the
 next (a shared host): a fixed workload (fp32 matrix products on 2 threads) is timed before and
 after the suite, so that two measurements can be compared.
@@ -25,8 +26,11 @@ from pathlib import Path
 from evosynth.method.atomic import atomic_write, write_json
 from evosynth.experiment.provenance import machine_summary
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_model import cpu_model  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "results"
+OUT = ROOT / "benchmarks" / "results" / "test_suite"
 #: The reference workload: 200 products of two 1024 x 1024 fp32 matrices on 2 threads.
 REFERENCE = ("import time, torch; torch.set_num_threads(2); torch.manual_seed(0); "
              "a = torch.randn(1024, 1024); a @ a; t = time.perf_counter(); "
@@ -42,8 +46,12 @@ def reference_seconds(python: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--name", required=True,
+                        help="file name of the record, one per machine kind (e.g. amx, zen3)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch clone")
     args = parser.parse_args()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", args.name):
+        raise SystemExit(f"--name {args.name!r}: expected lower-case letters, digits, - or _")
     scratch = Path(tempfile.mkdtemp(prefix="evosynth-tests-"))
     clone = scratch / "evosynth"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
@@ -66,8 +74,8 @@ def main() -> None:
               "total_minutes": round(total / 60, 2), "summary": summary,
               "slowest": [{"seconds": float(s), "phase": p, "test": t} for s, p, t in slowest],
               "reference_seconds": {"before": before, "after": after},
-              "machine": machine_summary()}
-    write_json(OUT / "test_suite.json", record)
+              "cpu_model": cpu_model(), "machine": machine_summary()}
+    write_json(OUT / f"{args.name}.json", record)
     rows = ["| seconds | phase | test |", "|---:|---|---|"]
     rows += [f"| {s['seconds']:.1f} | {s['phase']} | `{s['test']}` |" for s in record["slowest"]]
     machine = record["machine"]
@@ -77,7 +85,7 @@ def main() -> None:
             f"{machine['cpu_bf16']}), {machine['cpu_cores']} cores; its speed then: the reference "
             f"workload (200 fp32 1024x1024 products, 2 threads) took {before:.2f} s before the "
             f"suite and {after:.2f} s after.\n\n" + "\n".join(rows) + "\n")
-    atomic_write(OUT / "test_suite.md", lambda tmp: tmp.write_text(text))
+    atomic_write(OUT / f"{args.name}.md", lambda tmp: tmp.write_text(text))
     print(text)
     if tests.returncode:
         print(out[-4000:])

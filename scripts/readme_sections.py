@@ -50,21 +50,33 @@ def rerun_verdicts(root: Path = ROOT) -> str:
 
 def main_job_table(root: Path = ROOT) -> str:
     """The README's two commands timed on fresh clones, one row per machine kind measured
-    (benchmarks/results/main_job/*.json, benchmarks/results/test_suite.json)."""
+    (benchmarks/results/main_job/<kind>.json and test_suite/<kind>.json, joined by name); a
+    test run with failures says how many failed."""
+    results = root / "benchmarks" / "results"
+    def records(folder: str) -> dict[str, dict]:
+        return {path.stem: json.loads(path.read_text())
+                for path in sorted((results / folder).glob("*.json"))}
+    main_jobs, suites = records("main_job"), records("test_suite")
     rows = ["| machine kind (2 cores) | precision (`auto`) | `bash scripts/main.sh` | of which "
-            "`dvc repro` | `bash scripts/test.sh` |", "|---|---|---:|---:|---:|"]
-    tests = {}
-    suite = root / "benchmarks" / "results" / "test_suite.json"
-    if suite.is_file():
-        record = json.loads(suite.read_text())
-        tests[record["machine"]["cpu_bf16"]] = f"{record['total_minutes']:.1f} min"
-    for path in sorted((root / "benchmarks" / "results" / "main_job").glob("*.json")):
-        record = json.loads(path.read_text())
+            "`dvc repro` | `bash scripts/test.sh` | fresh clones of |", "|---|---|---:|---:|---:|---|"]
+    for name in sorted(set(main_jobs) | set(suites)):
+        job, suite = main_jobs.get(name), suites.get(name)
+        record = job or suite
         machine = record["machine"]
+        kind = record.get("kind") or f"{machine['cpu']}, bf16 kind {machine['cpu_bf16']}"
         precision = "bf16" if machine["cpu_bf16"] in ("amx", "avx512_bf16") else "fp32"
-        rows.append(f"| {machine['cpu']}, bf16 kind {machine['cpu_bf16']} | {precision} | "
-                    f"{record['wall_minutes']:.1f} min | {record['dvc_repro_minutes']:.1f} min | "
-                    f"{tests.get(machine['cpu_bf16'], 'not measured')} |")
+        main = (f"{job['wall_minutes']:.1f} min | {job['dvc_repro_minutes']:.1f} min"
+                + ("" if job["exit_status"] == 0 else f" (exit status {job['exit_status']})")
+                if job else "not measured | not measured")
+        tests = "not measured"
+        if suite:
+            failed = re.search(r"(\d+) failed", suite["summary"])
+            tests = f"{suite['total_minutes']:.1f} min" + (
+                f" ({failed.group(1)} failed)" if failed else
+                "" if suite["returncode"] == 0 else f" (exit status {suite['returncode']})")
+        commits = " / ".join(dict.fromkeys(
+            r.get("fresh_clone_of", r.get("commit", "?"))[:7] for r in (job, suite) if r))
+        rows.append(f"| {kind} | {precision} | {main} | {tests} | {commits} |")
     return "\n" + "\n".join(rows) + "\n"
 
 

@@ -57,3 +57,25 @@ def test_every_typed_number_is_checked():
     words = re.findall(r"(?<![\w.])\d+(?:\.\d+)*(?![\w])", typed_text().replace("·", " "))
     unchecked = sorted(set(words) - set(checked) - {"1"})
     assert unchecked == [], f"numbers typed in README.md that no test checks: {unchecked}"
+
+
+def test_the_timing_table_has_one_row_per_kind_and_says_when_tests_failed(tmp_path):
+    """main_job/<kind>.json and test_suite/<kind>.json join by name; a kind measured by one
+    command only says the other was not measured; a failing test run is not shown as a time."""
+    results = tmp_path / "benchmarks" / "results"
+    (results / "main_job").mkdir(parents=True)
+    (results / "test_suite").mkdir()
+    machine = {"cpu": "AMD EPYC", "cpu_bf16": "none"}
+    (results / "main_job" / "zen3.json").write_text(json.dumps(
+        {"fresh_clone_of": "abcdef1", "exit_status": 0, "wall_minutes": 91.04,
+         "dvc_repro_minutes": 88.0, "kind": "AMD EPYC Zen 3", "machine": machine}))
+    (results / "test_suite" / "zen3.json").write_text(json.dumps(
+        {"commit": "1234567890", "returncode": 1, "total_minutes": 30.0,
+         "summary": "2 failed, 400 passed in 1800s", "machine": machine}))
+    (results / "test_suite" / "amx.json").write_text(json.dumps(
+        {"commit": "fedcba9876", "returncode": 0, "total_minutes": 12.25,
+         "summary": "402 passed in 700s", "machine": {"cpu": "Intel Xeon", "cpu_bf16": "amx"}}))
+    rows = SECTIONS["main_job_table"](tmp_path).strip().splitlines()[2:]
+    assert rows == [
+        "| Intel Xeon, bf16 kind amx | bf16 | not measured | not measured | 12.2 min | fedcba9 |",
+        "| AMD EPYC Zen 3 | fp32 | 91.0 min | 88.0 min | 30.0 min (2 failed) | abcdef1 / 1234567 |"]
