@@ -61,8 +61,9 @@ def report(records: dict[str, dict]) -> str:
         parts.append(text + "\n\n" + "\n".join(rows) + "\n\n"
                      + (f"Its check against the committed run: {check.removeprefix('main: ')}."
                         if check else "Its check against the committed run was not recorded.")
-                     + ("\n\n" + record["verify_table"].strip() if record.get("verify_table")
-                        else ""))
+                     + ("\n\n" + re.sub(r"^#+ (.+)$", r"**\1**", record["verify_table"].strip(),
+                                          flags=re.M)  # its heading, bold: no heading here
+                        if record.get("verify_table") else ""))
     return "\n\n".join(parts) + "\n"
 
 
