@@ -1,7 +1,7 @@
 """Which CPU a benchmark ran on, more precisely than its name.
 
 Machines sold under one name ("AMD EPYC") can be generations apart and several times apart
-in speed (a training step in fp32: 1.29 s on a Zen 1, 0.39 s on a Zen 3), so the timing
+in speed (a training step in fp32: 1.29 s on a Zen 1, 0.31 s on a Zen 3), so the timing
 records (``main_job.py``, ``test_suite.py``) keep the vendor, family, model and stepping.
 (Kept out of ``evosynth``: the pipeline's stages depend on its provenance module.)
 """

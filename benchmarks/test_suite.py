@@ -81,7 +81,8 @@ def main() -> None:
     machine = record["machine"]
     text = (f"`bash scripts/test.sh` on a fresh clone of `{commit[:10]}`: "
             f"{record['total_minutes']:.1f} min in all, of which set-up "
-            f"{record['setup_minutes']:.1f} min; {summary}. Machine: {machine['cpu']} (bf16 kind "
+            f"{record['setup_minutes']:.1f} min; {summary}. Machine: {machine['cpu']} "
+            f"({record['cpu_model']}; bf16 kind "
             f"{machine['cpu_bf16']}), {machine['cpu_cores']} cores; its speed then: the reference "
             f"workload (200 fp32 1024x1024 products, 2 threads) took {before:.2f} s before the "
             f"suite and {after:.2f} s after.\n\n" + "\n".join(rows) + "\n")

@@ -69,11 +69,13 @@ def main_job_table(root: Path = ROOT) -> str:
                 + ("" if job["exit_status"] == 0 else f" (exit status {job['exit_status']})")
                 if job else "not measured | not measured")
         tests = "not measured"
-        if suite:
+        if suite:   # the suite grows: say how many tests ran, and how many failed
+            ran = sum(int(n) for n in re.findall(r"(\d+) (?:passed|failed|errors?)\b",
+                                                 suite["summary"]))
             failed = re.search(r"(\d+) failed", suite["summary"])
-            tests = f"{suite['total_minutes']:.1f} min" + (
-                f" ({failed.group(1)} failed)" if failed else
-                "" if suite["returncode"] == 0 else f" (exit status {suite['returncode']})")
+            tests = f"{suite['total_minutes']:.1f} min ({ran} tests" + (
+                f", {failed.group(1)} failed)" if failed else
+                ")" if suite["returncode"] == 0 else f", exit status {suite['returncode']})")
         commits = " / ".join(dict.fromkeys(
             r.get("fresh_clone_of", r.get("commit", "?"))[:7] for r in (job, suite) if r))
         rows.append(f"| {kind} | {precision} | {main} | {tests} | {commits} |")
