@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +32,7 @@ OUT = ROOT / "benchmarks" / "results" / "main_job"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from cpu_model import cpu_model  # noqa: E402
+from fresh_clone import fresh_clone, record_name  # noqa: E402
 from stage_times import ORDER, stage_times  # noqa: E402
 
 
@@ -73,31 +72,8 @@ def write_report() -> None:
     atomic_write(OUT.parent / "main_job.md", lambda tmp: tmp.write_text(text))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--name", default="",
-                        help="file name of the record, one per machine kind (e.g. amx, zen3); "
-                             "required unless --report-only")
-    parser.add_argument("--kind", default="",
-                        help="the machine kind in words, for the README's table (default: the "
-                             "CPU name and its bf16 kind)")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch clone")
-    parser.add_argument("--report-only", action="store_true",
-                        help="only rebuild benchmarks/results/main_job.md from the records")
-    args = parser.parse_args()
-    if args.report_only:
-        write_report()
-        return
-    if not args.name:
-        raise SystemExit("--name: required (the record's file name, one per machine kind, "
-                         "e.g. zen3) unless --report-only")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", args.name):
-        raise SystemExit(f"--name {args.name!r}: expected lower-case letters, digits, - or _")
-    scratch = Path(tempfile.mkdtemp(prefix="evosynth-main-"))
-    clone = scratch / "evosynth"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, text=True,
-                            capture_output=True, check=True).stdout.strip()
+def run(clone: Path, commit: str) -> tuple[dict, str]:
+    """Run the main job in ``clone``; its record and its output."""
     start = time.perf_counter()
     log = clone.parent / "main_job.log"
     with log.open("w") as sink:  # the main job's own output, as a user sees it
@@ -132,16 +108,36 @@ def main() -> None:
                       "included; nothing else trained on the machine",
               "cpu_model": cpu_model(),
               "machine": machine_summary()}
+    return record, text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--name", default="",
+                        help="file name of the record, one per machine kind (e.g. amx, zen3); "
+                             "required unless --report-only")
+    parser.add_argument("--kind", default="",
+                        help="the machine kind in words, for the README's table (default: the "
+                             "CPU name and its bf16 kind)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch clone (and the "
+                        "job's log beside it)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only rebuild benchmarks/results/main_job.md from the records")
+    args = parser.parse_args()
+    if args.report_only:
+        write_report()
+        return
+    name = record_name(args.name)
+    with fresh_clone("evosynth-main-", args.keep) as (clone, commit):
+        record, log = run(clone, commit)
     if args.kind:
         record["kind"] = args.kind
-    write_json(OUT / f"{args.name}.json", record)
+    write_json(OUT / f"{name}.json", record)
     write_report()
     print(f"main job: {record['wall_minutes']} min, dvc repro {record['dvc_repro_minutes']} min, "
-          f"exit {job.returncode}; {OUT / (args.name + '.json')}")
-    if job.returncode:
-        print(text[-4000:])
-    if not args.keep:
-        shutil.rmtree(scratch, ignore_errors=True)
+          f"exit {record['exit_status']}; {OUT / (name + '.json')}")
+    if record["exit_status"]:
+        print(log[-4000:])
 
 
 if __name__ == "__main__":

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from evosynth.experiment.provenance import machine_summary
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpu_model import cpu_model  # noqa: E402
+from fresh_clone import fresh_clone, record_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "test_suite"
@@ -46,36 +45,32 @@ def reference_seconds(python: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--name", required=True,
+    parser.add_argument("--name", default="",
                         help="file name of the record, one per machine kind (e.g. amx, zen3)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch clone")
     args = parser.parse_args()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", args.name):
-        raise SystemExit(f"--name {args.name!r}: expected lower-case letters, digits, - or _")
-    scratch = Path(tempfile.mkdtemp(prefix="evosynth-tests-"))
-    clone = scratch / "evosynth"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, text=True,
-                            capture_output=True, check=True).stdout.strip()
-    before = reference_seconds(sys.executable)
-    start = time.perf_counter()
-    setup = subprocess.run(["bash", "scripts/setup.sh"], cwd=clone, text=True,
-                           capture_output=True)
-    set_up = time.perf_counter() - start
-    tests = subprocess.run(["bash", "scripts/test.sh", "--durations=30", "-p", "no:cacheprovider"],
-                           cwd=clone, text=True, capture_output=True)
-    total = time.perf_counter() - start
-    after = reference_seconds(sys.executable)
-    out = tests.stdout
-    summary = (re.findall(r"^=+ (.*(?:passed|failed).*) =+$", out, re.M) or ["?"])[-1]
-    slowest = re.findall(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)$", out, re.M)
-    record = {"commit": commit, "returncode": tests.returncode, "setup_returncode":
-              setup.returncode, "setup_minutes": round(set_up / 60, 2),
-              "total_minutes": round(total / 60, 2), "summary": summary,
-              "slowest": [{"seconds": float(s), "phase": p, "test": t} for s, p, t in slowest],
-              "reference_seconds": {"before": before, "after": after},
-              "cpu_model": cpu_model(), "machine": machine_summary()}
-    write_json(OUT / f"{args.name}.json", record)
+    name = record_name(args.name)
+    with fresh_clone("evosynth-tests-", args.keep) as (clone, commit):
+        before = reference_seconds(sys.executable)
+        start = time.perf_counter()
+        setup = subprocess.run(["bash", "scripts/setup.sh"], cwd=clone, text=True,
+                               capture_output=True)
+        set_up = time.perf_counter() - start
+        tests = subprocess.run(["bash", "scripts/test.sh", "--durations=30", "-p",
+                                "no:cacheprovider"], cwd=clone, text=True, capture_output=True)
+        total = time.perf_counter() - start
+        after = reference_seconds(sys.executable)
+        out = tests.stdout
+        summary = (re.findall(r"^=+ (.*(?:passed|failed).*) =+$", out, re.M) or ["?"])[-1]
+        slowest = re.findall(r"^(\d+\.\d+)s (call|setup|teardown)\s+(\S+)$", out, re.M)
+        record = {"commit": commit, "returncode": tests.returncode, "setup_returncode":
+                  setup.returncode, "setup_minutes": round(set_up / 60, 2),
+                  "total_minutes": round(total / 60, 2), "summary": summary,
+                  "slowest": [{"seconds": float(s), "phase": p, "test": t}
+                              for s, p, t in slowest],
+                  "reference_seconds": {"before": before, "after": after},
+                  "cpu_model": cpu_model(), "machine": machine_summary()}
+    write_json(OUT / f"{name}.json", record)
     rows = ["| seconds | phase | test |", "|---:|---|---|"]
     rows += [f"| {s['seconds']:.1f} | {s['phase']} | `{s['test']}` |" for s in record["slowest"]]
     machine = record["machine"]
@@ -86,12 +81,10 @@ def main() -> None:
             f"{machine['cpu_bf16']}), {machine['cpu_cores']} cores; its speed then: the reference "
             f"workload (200 fp32 1024x1024 products, 2 threads) took {before:.2f} s before the "
             f"suite and {after:.2f} s after.\n\n" + "\n".join(rows) + "\n")
-    atomic_write(OUT / f"{args.name}.md", lambda tmp: tmp.write_text(text))
+    atomic_write(OUT / f"{name}.md", lambda tmp: tmp.write_text(text))
     print(text)
     if tests.returncode:
         print(out[-4000:])
-    if not args.keep:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
