@@ -58,7 +58,8 @@ def main_job_table(root: Path = ROOT) -> str:
                 for path in sorted((results / folder).glob("*.json"))}
     main_jobs, suites = records("main_job"), records("test_suite")
     rows = ["| machine kind (2 cores) | precision (`auto`) | `bash scripts/main.sh` | of which "
-            "`dvc repro` | `bash scripts/test.sh` | fresh clones of |", "|---|---|---:|---:|---:|---|"]
+            "`dvc repro` | `bash scripts/test.sh` | fresh clones of |",
+            "|---|---|---:|---:|---:|---|"]
     for name in sorted(set(main_jobs) | set(suites)):
         job, suite = main_jobs.get(name), suites.get(name)
         record = job or suite

@@ -34,15 +34,17 @@ def test_stages_in_pipeline_order_and_each_kind_named():
 def test_a_failed_job_and_its_check_are_said():
     text = main_job.report({"zen3": record(
         exit_status=1, verify="main: some generation is not reproduced: see results/local/"
-        "verify.md", verify_table="## Reproduction check\n\n| generation | verdict |\n|---|---|\n| gen1 | not reproduced |",
+        "verify.md",
+        verify_table="## Reproduction check\n\n| generation | verdict |\n|---|---|\n"
+                     "| gen1 | not reproduced |",
         estimate=["main: a training step takes 0.43 s here",
                   "main: dvc repro will run 7 stage(s), about 1.7 h in all:"])})
     assert "91.0 min in all, exit status 1" in text
     assert "Its check against the committed run: some generation is not reproduced" in text
     assert "| gen1 | not reproduced |" in text and "**Reproduction check**" in text
     assert "#" not in text   # the check's heading too: a page includes this
-    assert "*a training step takes 0.43 s here; dvc repro will run 7 stage(s), about 1.7 h in all*" \
-        in text
+    assert ("*a training step takes 0.43 s here; dvc repro will run 7 stage(s), about 1.7 h in "
+            "all*") in text
     assert "was not recorded" in main_job.report({"x": record()})
 
 
