@@ -10,6 +10,7 @@ train take what they took in the committed run (``benchmarks/results/stage_times
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -32,12 +33,15 @@ ORDER = ("prepare", "ancestor", "generation", "evaluate")
 
 @dataclass(frozen=True)
 class Step:
-    """One measured training step: its mean seconds, the precision and device it ran on."""
+    """One measured training step: its mean seconds, the precision and device it ran on, and
+    ``digest``, a fingerprint of the network's weights after the measured steps (equal on two
+    machines only when they computed those steps bit for bit alike)."""
 
     seconds: float
     precision: str
     device: str
     cpu_bf16: str
+    digest: str = ""
 
 
 def measure_step(params: Params, steps: int = 3, warmup: int = 2,
@@ -67,7 +71,19 @@ def measure_step(params: Params, steps: int = 3, warmup: int = 2,
             torch.cuda.synchronize()
         if i >= warmup:
             seconds.append(time.perf_counter() - start)
-    return Step(sum(seconds) / len(seconds), precision, str(device), cpu_bf16())
+    return Step(sum(seconds) / len(seconds), precision, str(device), cpu_bf16(),
+                weights_digest(model))
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """The first 16 hex digits of the SHA-256 of ``model``'s state (every parameter and buffer,
+    in order, as stored): two trainings that agree bit for bit have the same digest."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        stored = tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
+        digest.update(stored.numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def training_steps(params: Params, stage: str) -> tuple[int, int]:
