@@ -16,12 +16,17 @@
 #   bash scripts/campaign.sh --commit best0 best1   # best-effort groups, each stage committed
 #                                       # as it finishes (its outputs and its lock entry)
 #   bash scripts/campaign.sh --list best0           # the stages a group runs, in order
+#
+# Every seed's arms train on one machine kind, its ancestor's: before each offspring or small
+# dense stage, `python -m evosynth seed-kind` refuses a machine of another kind (it names both);
+# --any-kind (first) skips that check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/dvc ] && export PATH="$PWD/.venv/bin:$PATH"
 B=beyond/dvc.yaml
 
-COMMIT=0 LIST=0
+COMMIT=0 LIST=0 ANY_KIND=0
+if [ "${1:-}" = --any-kind ]; then ANY_KIND=1; shift; fi
 if [ "${1:-}" = --commit ]; then COMMIT=1; shift; fi
 if [ "${1:-}" = --list ]; then LIST=1; shift; fi
 
@@ -75,6 +80,7 @@ fi
 for name in "${groups[@]}"; do
   for stage in $(group "$name"); do
     echo "== $(date -u +%H:%M:%S) $stage"
+    [ $ANY_KIND = 1 ] || [ "$stage" = dvc.yaml ] || python -m evosynth seed-kind "$stage"
     if [ "$stage" = dvc.yaml ]; then dvc repro; else dvc repro --single-item "$stage"; fi
     [ $COMMIT = 1 ] && commit "$stage"
   done
