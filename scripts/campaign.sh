@@ -9,7 +9,10 @@
 #
 # The best-effort recipe (params.yaml best_effort, every seed under models/best-effort/) has the
 # same groups, named best0 .. best4 and best-sizes; its offspring stages need their epochs set
-# (best_effort.inherit_epochs, newborn_epochs: the offspring curves choose them).
+# (best_effort.inherit_epochs, newborn_epochs: the offspring curves choose them). Each of its
+# networks is scored on the test split right after it is trained (best-effort-test-score@...,
+# committed with it: the network stays in this machine's cache, its scores travel in git), and
+# each group ends with the merge of every network's scores (best-effort-test-score-summary).
 #
 #   bash scripts/campaign.sh            # the first recipe: everything still to run
 #   bash scripts/campaign.sh seed0      # one group: seed0 | seed1 | seed2 | seed3 | seed4 | sizes
@@ -72,21 +75,37 @@ group() {
   esac
 }
 
+scored() {  # scored STAGE: STAGE, then (best-effort) the stage that scores the network it trains
+  echo "$1"
+  local name=${1#"$B:"}
+  case $name in
+    best-effort-ancestor@*) echo "$B:best-effort-test-score@ancestor-seed${name#*@}" ;;
+    best-effort-generation@*) echo "$B:best-effort-test-score@${name#*@}" ;;
+    best-effort-small-dense@*) echo "$B:best-effort-test-score@small-dense-${name#*@}" ;;
+  esac
+}
+
+stages_of() {  # stages_of GROUP: its stages in order, each best-effort network then its scores
+  local stage
+  group "$1" | while read -r stage; do scored "$stage"; done
+}
+
 groups=("$@"); [ ${#groups[@]} -gt 0 ] || groups=(seed0 seed1 seed2 seed3 seed4 sizes)
 if [ $LIST = 1 ]; then
-  for name in "${groups[@]}"; do stages=$(group "$name"); echo "$stages"; done
+  for name in "${groups[@]}"; do stages=$(stages_of "$name"); echo "$stages"; done
   exit 0
 fi
 for name in "${groups[@]}"; do
-  for stage in $(group "$name"); do
+  stages=$(stages_of "$name")
+  for stage in $stages; do
     echo "== $(date -u +%H:%M:%S) $stage"
     [ $ANY_KIND = 1 ] || [ "$stage" = dvc.yaml ] || python -m evosynth seed-kind "$stage"
     if [ "$stage" = dvc.yaml ]; then dvc repro; else dvc repro --single-item "$stage"; fi
     [ $COMMIT = 1 ] && commit "$stage"
   done
   if [[ $name == best* ]]; then
-    dvc repro --single-item "$B:best-effort-campaign-metrics"
-    [ $COMMIT = 1 ] && commit "$B:best-effort-campaign-metrics"
+    dvc repro --single-item "$B:best-effort-test-score-summary"
+    [ $COMMIT = 1 ] && commit "$B:best-effort-test-score-summary"
   elif [ -d models/seeds ] && [ -d models/small-dense ]; then
     dvc repro --single-item "$B:campaign-metrics"
   fi

@@ -3,8 +3,9 @@ params.yaml: one `offspring` entry per generation of every lineage beside the de
 pipeline's (the structured lineage, the dense control and the newborn lineage of seed 0, and
 the default lineage, dense control and newborn lineage of every replicate seed), each with its
 seed, its folder under models/ and its parent's; one `small` entry per small dense network;
-one `curve` entry per point of the offspring's validation learning curve; and the same two
-tables of the best-effort recipe (`best`, `best_small`: every seed of `best_effort`).
+one `curve` entry per point of the offspring's validation learning curve; the same two
+tables of the best-effort recipe (`best`, `best_small`: every seed of `best_effort`); and
+`best_scored`, every network of that recipe (ancestors too), each scored on its own.
 
     python scripts/campaign_table.py          # print the tables (YAML) to paste into vars:
 
@@ -24,7 +25,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from evosynth.hparams import CONTROL, DEFAULT, LINEAGES, NEWBORN, REPLICATED  # noqa: E402
+from evosynth.experiment.config import parse_params  # noqa: E402
 from evosynth.experiment.paths import Paths  # noqa: E402
+from evosynth.experiment.stages.test_score import networks  # noqa: E402
 
 MODELS = Paths().model_dir("gen0").parent
 
@@ -100,6 +103,20 @@ def small_table(params: dict, recipe: str = "first") -> dict[str, dict]:
     return table
 
 
+def best_scored_table(params: dict) -> dict[str, dict]:
+    """``{stage key: {lineage, seed, gen, network}}`` for every network of the best-effort
+    recipe, each scored on the test split by its own stage (``network``: its folder under
+    models/; ``lineage``: ancestor, default, control, newborn or small-dense)."""
+    if not params.get("best_effort"):
+        return {}
+    recipe = Paths().for_recipe("best-effort")
+    return {network.key: {"lineage": network.lineage, "seed": network.seed,
+                          "gen": network.generation,
+                          "network": network.checkpoint(recipe).parent.relative_to(MODELS)
+                          .as_posix()}
+            for network in networks(parse_params(params))}
+
+
 def curve_table(params: dict) -> dict[str, dict]:
     """``{stage key: {curve, gen, budget, parent}}`` for every point of the offspring's validation
     learning curve (``parent``: the folder under models/ of the generation's parent in the
@@ -122,7 +139,8 @@ def tables(params: dict) -> dict[str, dict]:
     """Every table of beyond/dvc.yaml's ``vars:`` that this script writes."""
     return {"offspring": offspring_table(params), "small": small_table(params),
             "curve": curve_table(params), "best": best_table(params),
-            "best_small": small_table(params, "best-effort")}
+            "best_small": small_table(params, "best-effort"),
+            "best_scored": best_scored_table(params)}
 
 
 def write_tables(dvc_file: Path, params: dict) -> None:

@@ -49,7 +49,7 @@ def test_each_stage_command_lives_in_the_stage_module_of_its_name():
     from evosynth.__main__ import COMMANDS
     from evosynth.experiment.cli import GROUPS
     stages = [c for c in COMMANDS if GROUPS[c.group] != "tools"]
-    assert len(stages) == 14
+    assert len(stages) == 15
     for c in stages:
         module = importlib.import_module(f"evosynth.experiment.stages.{c.name.replace('-', '_')}")
         assert module.COMMAND is c

@@ -22,7 +22,8 @@ from .experiment.cli import GROUPS, TRACEBACK, Command, add_arguments, run
 from .experiment import estimate, frontier, raw, seed_kind
 from .experiment.stages import (ancestor, beyond, campaign_metrics, evaluate, generation,
                                 learning_curve, lineage_metrics, offspring_curve, prepare,
-                                small_dense, study, sweep, training_curves, z_arm)
+                                small_dense, study, sweep, test_score, training_curves,
+                                z_arm)
 from .publish import archive, check, release, verdict, verify
 
 #: Every command, in the order ``--help`` lists them: by group (:data:`~evosynth.experiment.cli.GROUPS`),
@@ -30,7 +31,7 @@ from .publish import archive, check, release, verdict, verify
 COMMANDS: tuple[Command, ...] = tuple(sorted(
     (module.COMMAND for module in (
         prepare, ancestor, generation, evaluate, study, z_arm, sweep, learning_curve,
-        offspring_curve, lineage_metrics, campaign_metrics, small_dense, beyond,
+        offspring_curve, lineage_metrics, campaign_metrics, test_score, small_dense, beyond,
         training_curves, estimate, raw, check, frontier, verify, verdict, seed_kind, archive,
         release)),
     key=lambda c: (c.group, c.order, c.name.replace("-", "_"))))

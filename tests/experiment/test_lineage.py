@@ -280,3 +280,63 @@ def test_a_darwin_lineage_needs_an_environment_and_a_control_no_synthesis():
     with pytest.raises(ValueError, match="dense control"):
         Recipe(environment=None, seed=1, train=TrainConfig(), selection="dense",
                mode="structured")
+
+
+def test_each_best_effort_network_scored_alone_merges_into_the_campaign_scores(tiny_run):
+    """best-effort-test-score@<network> scores one network, best-effort-test-score-summary
+    merges the records: the rows campaign-metrics writes from every network at once, byte for
+    byte. A lineage joins once every generation of it is scored; archived scores stand for
+    networks no longer at hand, and a network scored again must agree with them."""
+    from evosynth.experiment.stages.ancestor import ancestor as train_ancestor
+    from evosynth.experiment.stages.campaign_metrics import campaign_metrics
+    from evosynth.experiment.stages.generation import generation
+    from evosynth.experiment.stages.small_dense import small_dense
+    from evosynth.experiment.stages.test_score import (Network, archive_path, merge_scores,
+                                                       networks, score_network, score_path)
+    params, paths, tmp = tiny_run
+    data = params.model_dump(mode="json")
+    data["best_effort"] = {"ancestor_epochs": 2, "inherit_epochs": 1, "newborn_epochs": 1,
+                           "seeds": [0], "newborn_seeds": [], "small_dense_seeds": [0]}
+    params, recipe = parse_params(data), "best-effort"
+    best = paths.for_recipe(recipe)
+    train_ancestor(params.for_recipe(recipe, 0), best.for_run(0), progress=False)
+    for section in ("generation", "control"):
+        for name in ("gen1", "gen2"):
+            generation(params.for_recipe(recipe, 0, section), name, best.for_run(0),
+                       progress=False, section=section)
+    small_dense(params, 0, "gen2", paths, progress=False, recipe=recipe)
+    campaign_metrics(params, paths, recipe=recipe)
+    whole = best.campaign_metrics.read_bytes()
+
+    scored = list(networks(params))
+    assert [n.key for n in scored] == [
+        "ancestor-seed0", "default-seed0-gen1", "default-seed0-gen2", "control-seed0-gen1",
+        "control-seed0-gen2", "small-dense-seed0-gen2"]
+    for network in scored:
+        record = score_network(params, network, paths)
+        assert json.loads(score_path(best, network).read_text()) == record
+    rows, missing = merge_scores(params, paths)
+    assert missing == [] and best.campaign_metrics.read_bytes() == whole
+
+    # a lineage short of one generation is left out, and named
+    score_path(best, Network("control", 0, "gen2")).unlink()
+    rows, missing = merge_scores(params, paths)
+    assert not any("dense-control" in key for key in rows)
+    assert missing == ["control seed 0 (not scored: control-seed0-gen2)"]
+
+    # the archive stands for networks no longer at hand; a network scored again must agree
+    archive_path(best).write_text(json.dumps({"scores": json.loads(whole)}))
+    for network in scored:
+        score_path(best, network).unlink(missing_ok=True)
+    merge_scores(params, paths)
+    assert best.campaign_metrics.read_bytes() == whole
+    record = score_network(params, Network("default", 0, "gen2"), paths)
+    merge_scores(params, paths)                                   # the same bits: accepted
+    path = score_path(best, Network("default", 0, "gen2"))
+    path.write_text(json.dumps({**record, "mae": record["mae"] + 1e-9}))
+    with pytest.raises(ValueError, match="default-seed0-gen2 unlike .*archived_scores.json"):
+        merge_scores(params, paths)
+    with pytest.raises(ValueError, match="lineage must be one of"):
+        Network("structured", 0, "gen1")
+    with pytest.raises(ValueError, match="gen0 is the ancestor's alone"):
+        Network("default", 0, "gen0")

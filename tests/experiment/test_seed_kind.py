@@ -64,7 +64,8 @@ def test_a_stage_runs_on_its_ancestors_kind_and_is_refused_on_another(tmp_path):
     assert kind_mismatch("best-effort-small-dense@seed4-gen1", root, here=AMX)
     # other seeds and recipes, ancestors, stages that train nothing: never refused
     for free in ("best-effort-generation@default-seed3-gen1", "generation@default-seed4-gen1",
-                 "best-effort-ancestor@4", "best-effort-campaign-metrics", "learning-curve@96"):
+                 "best-effort-ancestor@4", "best-effort-test-score@default-seed4-gen1",
+                 "best-effort-test-score-summary", "learning-curve@96"):
         assert kind_mismatch(free, root, here=AMX) is None, free
 
 

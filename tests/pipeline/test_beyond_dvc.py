@@ -140,8 +140,20 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
         assert stage["cmd"] == f"{RUN}ancestor --recipe best-effort --seed {seed}"
         assert _paths(stage["outs"]) == [best.for_run(seed).model_dir("gen0").as_posix(),
                                          best.for_run(seed).result_dir("gen0").as_posix()]
-    assert _paths(stages["best-effort-campaign-metrics"]["outs"]) == [best.campaign_metrics.as_posix()]
-    assert best.model_dir("gen0").parent.parent.as_posix() in stages["best-effort-campaign-metrics"]["deps"]
+    from evosynth.experiment.stages.test_score import Network, archive_path, score_path
+    for key, item in TABLES["best_scored"].items():      # each network scored on its own
+        stage, network = stages[f"best-effort-test-score@{key}"], \
+            Network(item["lineage"], item["seed"], item["gen"])
+        assert network.key == key
+        assert stage["cmd"] == (f"{RUN}test_score --recipe best-effort --seed {item['seed']} "
+                                f"{item['lineage']} {item['gen']}")
+        assert network.checkpoint(best).parent.as_posix() in stage["deps"]
+        assert _paths(stage["outs"]) == [score_path(best, network).as_posix()]
+    summary = stages["best-effort-test-score-summary"]      # and merged, without the networks
+    assert _paths(summary["outs"]) == [best.campaign_metrics.as_posix()]
+    assert archive_path(best).as_posix() in summary["deps"]
+    assert score_path(best, network).parent.as_posix() in summary["deps"]
+    assert not [d for d in summary["deps"] if d.startswith("models/")]
     assert sorted(s for s in stages if s.startswith((
         "generation@", "lineage-metrics@", "small-dense@", "best-effort-generation@",
         "best-effort-small-dense@"))) == \
@@ -171,7 +183,8 @@ def test_the_campaign_script_runs_every_stage_of_the_campaign_and_no_other():
     trains = {"generation", "small-dense", "ancestor-seed"}
     assert {s for s in listed["first"] if s.split("@")[0] in trains} == \
         {s for s in stages if s.split("@")[0] in trains}
-    best = {"best-effort-ancestor", "best-effort-generation", "best-effort-small-dense"}
+    best = {"best-effort-ancestor", "best-effort-generation", "best-effort-small-dense",
+            "best-effort-test-score"}
     assert set(listed["best-effort"]) == {s for s in stages if s.split("@")[0] in best}
     bad = subprocess.run(["bash", str(ROOT / "scripts" / "campaign.sh"), "--list", "best9"],
                          capture_output=True, text=True)

@@ -86,7 +86,8 @@ def test_only_evaluate_reads_the_test_split_in_the_default_pipeline():
 
 #: Stages of beyond/dvc.yaml that only evaluate trained networks on the test split.
 _EVALUATE_ONLY = {"beyond/dvc.yaml:lineage-metrics", "beyond/dvc.yaml:campaign-metrics",
-                  "beyond/dvc.yaml:best-effort-campaign-metrics"}
+                  "beyond/dvc.yaml:best-effort-test-score",
+                  "beyond/dvc.yaml:best-effort-test-score-summary"}
 #: The pruning study and the sweep train small networks and score them in one stage (their
 #: epochs and environments are not chosen on those scores: they are the default pipeline's,
 #: fixed before); no claim about the default network reads them.

@@ -9,7 +9,7 @@ import re
 import pytest
 import yaml
 
-from support import BIN, run
+from support import BIN, campaign_table, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_raw_data]
 
@@ -53,7 +53,10 @@ def test_beyond_holds_every_task_method_seed_and_generation(smoke):
                      for k in seeds for g in range(1, 5)),
                    *(f"beyond/dvc.yaml:best-effort-small-dense@seed{k}-{g}"
                      for k in best["small_dense_seeds"] for g in small["generations"]),
-                   "beyond/dvc.yaml:best-effort-campaign-metrics", "beyond/dvc.yaml:training-curves"}
+                   *(f"beyond/dvc.yaml:best-effort-test-score@{k}"
+                     for k in campaign_table.best_scored_table(params)),
+                   "beyond/dvc.yaml:best-effort-test-score-summary",
+                   "beyond/dvc.yaml:training-curves"}
     beyond = json.loads((work / "results" / "beyond.json").read_text())
     expected = {f"{t}/{m}/seed{s}/gen{g}" for t, m, s, g in itertools.product(
         study["tasks"], study["methods"], study["seeds"], range(5))}
