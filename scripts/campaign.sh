@@ -19,6 +19,19 @@
 #   bash scripts/campaign.sh --commit best0 best1   # best-effort groups, each stage committed
 #                                       # as it finishes (its outputs and its lock entry)
 #   bash scripts/campaign.sh --list best0           # the stages a group runs, in order
+#   bash scripts/campaign.sh --commit --new best3   # only the stages never run (below)
+#   bash scripts/campaign.sh --list --new best3     # which those are
+#   bash scripts/campaign.sh --new beyond/dvc.yaml:best-effort-generation@control-seed3-gen2
+#                                       # one stage (a group of one)
+#
+# --new runs only the stages that never ran (no dvc.lock entry; a scoring stage: no archived
+# scores either), each with `dvc repro STAGE` instead of --single-item: DVC first trains again
+# whatever parent this machine's cache lacks. On the seed's kind that gives the committed
+# networks bit for bit; after each stage `python -m evosynth campaign-todo --restore HEAD`
+# checks that (the script stops, committing nothing, where a network differs) and puts the
+# parent's committed records (wall-clock times) back. Without --new, a group's committed
+# stages whose networks are not in this cache are trained again too (an hour of a seed's
+# default lineage, say, before its dense control can start).
 #
 # Every seed's arms train on one machine kind, its ancestor's: before each offspring or small
 # dense stage, `python -m evosynth seed-kind` refuses a machine of another kind (it names both);
@@ -28,10 +41,18 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/dvc ] && export PATH="$PWD/.venv/bin:$PATH"
 B=beyond/dvc.yaml
 
-COMMIT=0 LIST=0 ANY_KIND=0
-if [ "${1:-}" = --any-kind ]; then ANY_KIND=1; shift; fi
-if [ "${1:-}" = --commit ]; then COMMIT=1; shift; fi
-if [ "${1:-}" = --list ]; then LIST=1; shift; fi
+COMMIT=0 LIST=0 ANY_KIND=0 NEW=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --any-kind) ANY_KIND=1 ;;
+    --commit) COMMIT=1 ;;
+    --list) LIST=1 ;;
+    --new) NEW=1 ;;
+    -*) echo "unknown option $1 (--any-kind, --commit, --list, --new)" >&2; exit 2 ;;
+    *) break ;;
+  esac
+  shift
+done
 
 lineage() {  # lineage NAME SEED: the offspring stages of one lineage and seed
   local name=$1 seed=$2 g
@@ -71,7 +92,9 @@ group() {
            echo "$B:best-effort-ancestor@$k"; best default "$k"; best control "$k" ;;
     best-sizes) for k in 0 1 2; do for g in 1 2 3; do
                   echo "$B:best-effort-small-dense@seed$k-gen$g"; done; done ;;
-    *) echo "unknown group $1 (seed0..seed4, sizes, best0..best4, best-sizes)" >&2; exit 2 ;;
+    *dvc.yaml:*) echo "$1" ;;                # one stage, named as DVC names it
+    *) echo "unknown group $1 (seed0..seed4, sizes, best0..best4, best-sizes, or a stage" \
+            "such as $B:best-effort-generation@control-seed3-gen2)" >&2; exit 2 ;;
   esac
 }
 
@@ -86,13 +109,19 @@ scored() {  # scored STAGE: STAGE, then (best-effort) the stage that scores the 
 }
 
 stages_of() {  # stages_of GROUP: its stages in order, each best-effort network then its scores
-  local stage
-  group "$1" | while read -r stage; do scored "$stage"; done
+  local stage                                 # (--new: those never run)
+  local all
+  all=$(group "$1" | while read -r stage; do scored "$stage"; done) || return
+  if [ $NEW = 1 ]; then
+    [ -z "$all" ] || python -m evosynth campaign-todo $all
+  else
+    echo "$all"
+  fi
 }
 
 groups=("$@"); [ ${#groups[@]} -gt 0 ] || groups=(seed0 seed1 seed2 seed3 seed4 sizes)
 if [ $LIST = 1 ]; then
-  for name in "${groups[@]}"; do stages=$(stages_of "$name"); echo "$stages"; done
+  for name in "${groups[@]}"; do stages=$(stages_of "$name"); [ -z "$stages" ] || echo "$stages"; done
   exit 0
 fi
 for name in "${groups[@]}"; do
@@ -100,13 +129,17 @@ for name in "${groups[@]}"; do
   for stage in $stages; do
     echo "== $(date -u +%H:%M:%S) $stage"
     [ $ANY_KIND = 1 ] || [ "$stage" = dvc.yaml ] || python -m evosynth seed-kind "$stage"
-    if [ "$stage" = dvc.yaml ]; then dvc repro; else dvc repro --single-item "$stage"; fi
+    if [ "$stage" = dvc.yaml ]; then dvc repro
+    elif [ $NEW = 1 ]; then
+      dvc repro "$stage"
+      python -m evosynth campaign-todo --restore HEAD
+    else dvc repro --single-item "$stage"; fi
     [ $COMMIT = 1 ] && commit "$stage"
   done
-  if [[ $name == best* ]]; then
+  if [[ $name == best* || $name == *:best-effort-* ]]; then
     dvc repro --single-item "$B:best-effort-test-score-summary"
     [ $COMMIT = 1 ] && commit "$B:best-effort-test-score-summary"
-  elif [ -d models/seeds ] && [ -d models/small-dense ]; then
+  elif [[ $name != *dvc.yaml:* ]] && [ -d models/seeds ] && [ -d models/small-dense ]; then
     dvc repro --single-item "$B:campaign-metrics"
   fi
 done

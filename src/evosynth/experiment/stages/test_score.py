@@ -129,7 +129,7 @@ def score_network(params: Params, network: Network, paths: Paths = Paths(),
     return record
 
 
-def _archived(paths: Paths) -> dict[Network, dict[str, Any]]:
+def archived_scores(paths: Paths) -> dict[Network, dict[str, Any]]:
     """The archived scores by network (an ancestor's once, however many lineages list it)."""
     path = archive_path(paths)
     if not path.is_file():
@@ -157,7 +157,7 @@ def merge_scores(params: Params, paths: Paths = Paths(), recipe: str = "best-eff
     reduction against that ancestor; a small dense network's against the dense network. The
     networks not scored yet are named in the list returned (their claims stay untested)."""
     paths = paths.for_recipe(recipe)
-    scores = _archived(paths)
+    scores = archived_scores(paths)
     for network in networks(params):
         path = score_path(paths, network)
         if path.is_file():
