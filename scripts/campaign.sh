@@ -66,6 +66,10 @@ best() {  # best NAME SEED: the best-effort offspring stages of one lineage and 
   for g in 1 2 3 4; do echo "$B:best-effort-generation@$1-seed$2-gen$g"; done
 }
 
+in_best() {  # in_best LIST SEED: is SEED in params.yaml's best_effort.LIST?
+  python -c "import sys, yaml; sys.exit($2 not in yaml.safe_load(open('params.yaml'))['best_effort']['$1'])"
+}
+
 commit() {  # commit STAGE: the stage's lock entry and git-tracked outputs, one commit
   git add beyond/dvc.lock dvc.lock results models 2>/dev/null || true
   git diff --cached --quiet && return 0
@@ -85,11 +89,11 @@ group() {
     seed3|seed4) local k=${1#seed}
            echo "$B:ancestor-seed@$k"; lineage default "$k"; lineage control "$k" ;;
     sizes) for k in 0 1 2; do for g in 1 2 3; do echo "$B:small-dense@seed$k-gen$g"; done; done ;;
-    best0|best1|best2) local k=${1#best}
+    best[0-4]) local k=${1#best}             # the arms params.yaml's best_effort gives seed k
            echo "$B:best-effort-ancestor@$k"; best default "$k"; best control "$k"
-           best newborn "$k"; echo "$B:best-effort-small-dense@seed$k-gen4" ;;
-    best3|best4) local k=${1#best}
-           echo "$B:best-effort-ancestor@$k"; best default "$k"; best control "$k" ;;
+           in_best newborn_seeds "$k" && best newborn "$k"
+           in_best small_dense_seeds "$k" && echo "$B:best-effort-small-dense@seed$k-gen4"
+           return 0 ;;
     best-sizes) for k in 0 1 2; do for g in 1 2 3; do
                   echo "$B:best-effort-small-dense@seed$k-gen$g"; done; done ;;
     *dvc.yaml:*) echo "$1" ;;                # one stage, named as DVC names it
