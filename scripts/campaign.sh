@@ -33,6 +33,10 @@
 # stages whose networks are not in this cache are trained again too (an hour of a seed's
 # default lineage, say, before its dense control can start).
 #
+# To stop between two stages (a session about to end, say): `touch .campaign-stop`. The stage
+# running goes on to its end (and its commit, with --commit); the next one does not start, the
+# file is removed, and the same command later goes on from there.
+#
 # Every seed's arms train on one machine kind, its ancestor's: before each offspring or small
 # dense stage, `python -m evosynth seed-kind` refuses a machine of another kind (it names both);
 # --any-kind (first) skips that check.
@@ -40,6 +44,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/dvc ] && export PATH="$PWD/.venv/bin:$PATH"
 B=beyond/dvc.yaml
+STOP=.campaign-stop
 
 COMMIT=0 LIST=0 ANY_KIND=0 NEW=0
 while [ $# -gt 0 ]; do
@@ -131,6 +136,12 @@ fi
 for name in "${groups[@]}"; do
   stages=$(stages_of "$name")
   for stage in $stages; do
+    if [ -e "$STOP" ]; then
+      rm -f "$STOP"
+      echo "== $(date -u +%H:%M:%S) stopped before $stage ($STOP was there; the same command" \
+           "goes on from here)"
+      exit 0
+    fi
     echo "== $(date -u +%H:%M:%S) $stage"
     [ $ANY_KIND = 1 ] || [ "$stage" = dvc.yaml ] || python -m evosynth seed-kind "$stage"
     if [ "$stage" = dvc.yaml ]; then dvc repro

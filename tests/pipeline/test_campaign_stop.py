@@ -1,0 +1,58 @@
+"""scripts/campaign.sh stops between two stages when ``.campaign-stop`` is there: the stage that
+runs goes on to its end, the next one does not start, the file is removed so that the same
+command later goes on. DVC is replaced by a script that records its calls (and, asked to, asks
+for the stop while the first stage "runs")."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from support import ROOT
+
+FAKE_DVC = """#!/usr/bin/env bash
+echo "$*" >> dvc.calls
+if [ "$1" = repro ] && [ -n "${STOP_DURING_FIRST:-}" ]; then touch .campaign-stop; fi
+"""
+STAGES = [f"beyond/dvc.yaml:generation@default-seed3-gen{g}" for g in (1, 2)]
+
+
+def _campaign(tmp_path: Path, stop_before: bool = False, stop_during_first: bool = False):
+    work, bin_dir = tmp_path / "work", tmp_path / "bin"
+    (work / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "campaign.sh", work / "scripts")
+    bin_dir.mkdir()
+    (bin_dir / "dvc").write_text(FAKE_DVC)
+    (bin_dir / "dvc").chmod(0o755)
+    if stop_before:
+        (work / ".campaign-stop").touch()
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    if stop_during_first:
+        env["STOP_DURING_FIRST"] = "1"
+    done = subprocess.run(["bash", "scripts/campaign.sh", "--any-kind", *STAGES], cwd=work,
+                          env=env, capture_output=True, text=True)
+    calls = work / "dvc.calls"
+    return done, calls.read_text().splitlines() if calls.exists() else [], work
+
+
+def test_without_the_file_every_stage_runs(tmp_path):
+    done, calls, _ = _campaign(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert calls == [f"repro --single-item {stage}" for stage in STAGES]
+    assert "stopped" not in done.stdout
+
+
+def test_the_file_stops_the_campaign_before_its_first_stage_and_is_removed(tmp_path):
+    done, calls, work = _campaign(tmp_path, stop_before=True)
+    assert done.returncode == 0, done.stderr
+    assert calls == []
+    assert f"stopped before {STAGES[0]}" in done.stdout
+    assert not (work / ".campaign-stop").exists()
+
+
+def test_a_stop_asked_during_a_stage_lets_it_finish_and_starts_no_other(tmp_path):
+    done, calls, work = _campaign(tmp_path, stop_during_first=True)
+    assert done.returncode == 0, done.stderr
+    assert calls == [f"repro --single-item {STAGES[0]}"]
+    assert f"stopped before {STAGES[1]}" in done.stdout
+    assert not (work / ".campaign-stop").exists()
