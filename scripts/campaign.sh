@@ -8,11 +8,13 @@
 # every finished stage can be committed on its own (its outputs and dvc.lock entries).
 #
 # The best-effort recipe (params.yaml best_effort, every seed under models/best-effort/) has the
-# same groups, named best0 .. best4 and best-sizes; its offspring stages need their epochs set
-# (best_effort.inherit_epochs, newborn_epochs: the offspring curves choose them). Each of its
-# networks is scored on the test split right after it is trained (best-effort-test-score@...,
-# committed with it: the network stays in this machine's cache, its scores travel in git), and
-# each group ends with the merge of every network's scores (best-effort-test-score-summary).
+# same groups, named best<k> (k one of best_effort.seeds: its ancestor, newborn lineage, default
+# lineage, dense control, small dense network, as params.yaml lists them) and best-sizes; its
+# offspring stages need their epochs set (best_effort.inherit_epochs, newborn_epochs: the
+# offspring curves choose them). Each of its networks is scored on the test split right after
+# it is trained (best-effort-test-score@..., committed with it: the network stays in this
+# machine's cache, its scores travel in git), and each group ends with the merge of every
+# network's scores (best-effort-test-score-summary).
 #
 #   bash scripts/campaign.sh            # the first recipe: everything still to run
 #   bash scripts/campaign.sh seed0      # one group: seed0 | seed1 | seed2 | seed3 | seed4 | sizes
@@ -94,15 +96,22 @@ group() {
     seed3|seed4) local k=${1#seed}
            echo "$B:ancestor-seed@$k"; lineage default "$k"; lineage control "$k" ;;
     sizes) for k in 0 1 2; do for g in 1 2 3; do echo "$B:small-dense@seed$k-gen$g"; done; done ;;
-    best[0-4]) local k=${1#best}             # the arms params.yaml's best_effort gives seed k
-           echo "$B:best-effort-ancestor@$k"; best default "$k"; best control "$k"
+    # best<k>: the arms params.yaml's best_effort gives seed k, the newborn lineage (whose
+    # rows still wait for seeds) right after the ancestor
+    best[0-9]|best[0-9][0-9]) local k=${1#best}
+           in_best seeds "$k" || {
+             echo "unknown group $1 (seed $k is not in params.yaml's best_effort.seeds)" >&2
+             exit 2; }
+           echo "$B:best-effort-ancestor@$k"
            in_best newborn_seeds "$k" && best newborn "$k"
+           best default "$k"; best control "$k"
            in_best small_dense_seeds "$k" && echo "$B:best-effort-small-dense@seed$k-gen4"
            return 0 ;;
     best-sizes) for k in 0 1 2; do for g in 1 2 3; do
                   echo "$B:best-effort-small-dense@seed$k-gen$g"; done; done ;;
     *dvc.yaml:*) echo "$1" ;;                # one stage, named as DVC names it
-    *) echo "unknown group $1 (seed0..seed4, sizes, best0..best4, best-sizes, or a stage" \
+    *) echo "unknown group $1 (seed0..seed4, sizes, best<k> for a k of best_effort.seeds," \
+            "best-sizes, or a stage" \
             "such as $B:best-effort-generation@control-seed3-gen2)" >&2; exit 2 ;;
   esac
 }

@@ -18,6 +18,8 @@ TABLES = {name: value for entry in BEYOND["vars"] if isinstance(entry, dict)
 #: The lineages with a folder of their own (models/<folder>/genK): beyond/dvc.yaml runs them.
 BESIDE = [lineage for lineage in LINEAGES.values() if lineage.folder is not None]
 MODELS = Paths().model_dir("gen0").parent
+BEST_EFFORT = yaml.safe_load((ROOT / "params.yaml").read_text())["best_effort"]
+BEST_SEEDS = BEST_EFFORT["seeds"]
 
 
 
@@ -135,7 +137,7 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
         assert best.for_run(item["seed"]).model_dir(item["gen"]).as_posix() in stage["deps"]
         assert _paths(stage["outs"]) == [where.model_dir(item["gen"]).as_posix(),
                                          where.result_dir(item["gen"]).as_posix()]
-    for seed in yaml.safe_load((ROOT / "params.yaml").read_text())["best_effort"]["seeds"]:
+    for seed in BEST_SEEDS:
         stage = stages[f"best-effort-ancestor@{seed}"]
         assert stage["cmd"] == f"{RUN}ancestor --recipe best-effort --seed {seed}"
         assert _paths(stage["outs"]) == [best.for_run(seed).model_dir("gen0").as_posix(),
@@ -164,15 +166,32 @@ def test_the_rendered_stages_read_and_write_where_paths_says():
                 *(f"best-effort-small-dense@{k}" for k in TABLES["best_small"])])
 
 
+def test_the_best_effort_tables_train_and_score_every_arm_params_gives_each_seed():
+    """beyond/dvc.yaml's best and best_scored tables hold, for every seed of params.yaml's
+    best_effort, its ancestor's score, every generation of its default lineage and dense
+    control, of its newborn lineage when it is a newborn seed: a seed added to params.yaml
+    without its stages (or stages left for a seed it dropped) fails here."""
+    gens = ("gen1", "gen2", "gen3", "gen4")
+    arms = {("default", k) for k in BEST_SEEDS} | {("control", k) for k in BEST_SEEDS} | \
+        {("newborn", k) for k in BEST_EFFORT["newborn_seeds"]}
+    trained = {f"{arm}-seed{k}-{g}" for arm, k in arms for g in gens}
+    assert set(TABLES["best"]) == trained
+    small = {f"seed{k}-{g}" for k in BEST_EFFORT["small_dense_seeds"] for g in gens}
+    assert set(TABLES["best_small"]) == small
+    assert set(TABLES["best_scored"]) == trained | {f"ancestor-seed{k}" for k in BEST_SEEDS} | \
+        {f"small-dense-{key}" for key in small}
+
+
 def test_the_campaign_script_runs_every_stage_of_the_campaign_and_no_other():
-    """scripts/campaign.sh's groups (first recipe: seed0..seed4, sizes; best-effort: best0..4,
-    best-sizes) name stages that exist, and between them every training stage of both
-    recipes' campaigns."""
+    """scripts/campaign.sh's groups (first recipe: seed0..seed4, sizes; best-effort: best<k>
+    for every k of best_effort.seeds, best-sizes) name stages that exist, and between them
+    every training stage of both recipes' campaigns; a seed not in best_effort.seeds is no
+    group."""
     import subprocess
     stages = _rendered()
     listed = {}
     for recipe, groups in (("first", ["seed0", "seed1", "seed2", "seed3", "seed4", "sizes"]),
-                           ("best-effort", ["best0", "best1", "best2", "best3", "best4",
+                           ("best-effort", [*(f"best{k}" for k in BEST_SEEDS),
                                             "best-sizes"])):
         done = subprocess.run(["bash", str(ROOT / "scripts" / "campaign.sh"), "--list", *groups],
                               capture_output=True, text=True, check=True)
