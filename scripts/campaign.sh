@@ -36,8 +36,10 @@
 # default lineage, say, before its dense control can start).
 #
 # To stop between two stages (a session about to end, say): `touch .campaign-stop`. The stage
-# running goes on to its end (and its commit, with --commit); the next one does not start, the
-# file is removed, and the same command later goes on from there.
+# running goes on to its end (and its commit, with --commit), and so does the scoring of the
+# network it trains (a best-effort network's test-score stage, seconds) and the merge of the
+# scores; the next training stage does not start, the file is removed, and the same command
+# later goes on from there. Touched right after the start, it runs exactly one network.
 #
 # Every seed's arms train on one machine kind, its ancestor's: before each offspring or small
 # dense stage, `python -m evosynth seed-kind` refuses a machine of another kind (it names both);
@@ -142,14 +144,17 @@ if [ $LIST = 1 ]; then
   for name in "${groups[@]}"; do stages=$(stages_of "$name"); [ -z "$stages" ] || echo "$stages"; done
   exit 0
 fi
+STOPPED=0
 for name in "${groups[@]}"; do
-  stages=$(stages_of "$name")
+  stages=$(stages_of "$name") ran=0
   for stage in $stages; do
-    if [ -e "$STOP" ]; then
+    # a network's scores belong with it: only a training stage waits for the next command
+    if [ -e "$STOP" ] && [[ $stage != *:best-effort-test-score@* ]]; then
       rm -f "$STOP"
       echo "== $(date -u +%H:%M:%S) stopped before $stage ($STOP was there; the same command" \
            "goes on from here)"
-      exit 0
+      STOPPED=1
+      break
     fi
     echo "== $(date -u +%H:%M:%S) $stage"
     [ $ANY_KIND = 1 ] || [ "$stage" = dvc.yaml ] || python -m evosynth seed-kind "$stage"
@@ -159,12 +164,15 @@ for name in "${groups[@]}"; do
       python -m evosynth campaign-todo --restore HEAD
     else dvc repro --single-item "$stage"; fi
     [ $COMMIT = 1 ] && commit "$stage"
+    ran=1
   done
-  if [[ $name == best* || $name == *:best-effort-* ]]; then
+  if [ $STOPPED = 1 ] && [ $ran = 0 ]; then exit 0              # nothing of this group ran
+  elif [[ $name == best* || $name == *:best-effort-* ]]; then
     dvc repro --single-item "$B:best-effort-test-score-summary"
     [ $COMMIT = 1 ] && commit "$B:best-effort-test-score-summary"
   elif [[ $name != *dvc.yaml:* ]] && [ -d models/seeds ] && [ -d models/small-dense ]; then
     dvc repro --single-item "$B:campaign-metrics"
   fi
+  [ $STOPPED = 0 ] || exit 0
 done
 echo "== $(date -u +%H:%M:%S) done: python -m evosynth verdict --table results/verdict.md after dvc repro $B:beyond"

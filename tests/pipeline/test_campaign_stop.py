@@ -1,7 +1,7 @@
 """scripts/campaign.sh stops between two stages when ``.campaign-stop`` is there: the stage that
-runs goes on to its end, the next one does not start, the file is removed so that the same
-command later goes on. DVC is replaced by a script that records its calls (and, asked to, asks
-for the stop while the first stage "runs")."""
+runs goes on to its end (a best-effort network: with its scores and their merge), the next one
+does not start, the file is removed so that the same command later goes on. DVC is replaced by
+a script that records its calls (and, asked to, asks for the stop while a stage "runs")."""
 
 import os
 import shutil
@@ -15,9 +15,12 @@ echo "$*" >> dvc.calls
 if [ "$1" = repro ] && [ -n "${STOP_DURING_FIRST:-}" ]; then touch .campaign-stop; fi
 """
 STAGES = [f"beyond/dvc.yaml:generation@default-seed3-gen{g}" for g in (1, 2)]
+B = "beyond/dvc.yaml:"
+BEST = [f"{B}best-effort-generation@newborn-seed4-gen{g}" for g in (2, 3)]
 
 
-def _campaign(tmp_path: Path, stop_before: bool = False, stop_during_first: bool = False):
+def _campaign(tmp_path: Path, stop_before: bool = False, stop_during_first: bool = False,
+              stages: list[str] = STAGES):
     work, bin_dir = tmp_path / "work", tmp_path / "bin"
     (work / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "campaign.sh", work / "scripts")
@@ -29,7 +32,7 @@ def _campaign(tmp_path: Path, stop_before: bool = False, stop_during_first: bool
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     if stop_during_first:
         env["STOP_DURING_FIRST"] = "1"
-    done = subprocess.run(["bash", "scripts/campaign.sh", "--any-kind", *STAGES], cwd=work,
+    done = subprocess.run(["bash", "scripts/campaign.sh", "--any-kind", *stages], cwd=work,
                           env=env, capture_output=True, text=True)
     calls = work / "dvc.calls"
     return done, calls.read_text().splitlines() if calls.exists() else [], work
@@ -56,3 +59,21 @@ def test_a_stop_asked_during_a_stage_lets_it_finish_and_starts_no_other(tmp_path
     assert calls == [f"repro --single-item {STAGES[0]}"]
     assert f"stopped before {STAGES[1]}" in done.stdout
     assert not (work / ".campaign-stop").exists()
+
+
+def test_a_stop_lets_the_network_trained_be_scored_and_merged_first(tmp_path):
+    """Best-effort: the stop waits for the scores of the network being trained and their
+    merge, then starts no other training (and merges nothing more)."""
+    done, calls, work = _campaign(tmp_path, stop_during_first=True, stages=BEST)
+    assert done.returncode == 0, done.stderr
+    assert calls == [f"repro --single-item {BEST[0]}",
+                     f"repro --single-item {B}best-effort-test-score@newborn-seed4-gen2",
+                     f"repro --single-item {B}best-effort-test-score-summary"]
+    assert f"stopped before {BEST[1]}" in done.stdout
+    assert not (work / ".campaign-stop").exists()
+
+
+def test_a_stop_before_a_best_effort_group_runs_nothing_of_it(tmp_path):
+    done, calls, _ = _campaign(tmp_path, stop_before=True, stages=BEST)
+    assert done.returncode == 0, done.stderr
+    assert calls == []
