@@ -23,6 +23,7 @@
 #   bash scripts/campaign.sh --list best0           # the stages a group runs, in order
 #   bash scripts/campaign.sh --commit --new best3   # only the stages never run (below)
 #   bash scripts/campaign.sh --list --new best3     # which those are
+#   bash scripts/campaign.sh --commit --new --networks 1 best4   # one network, then stop
 #   bash scripts/campaign.sh --new beyond/dvc.yaml:best-effort-generation@control-seed3-gen2
 #                                       # one stage (a group of one)
 #
@@ -39,7 +40,8 @@
 # running goes on to its end (and its commit, with --commit), and so does the scoring of the
 # network it trains (a best-effort network's test-score stage, seconds) and the merge of the
 # scores; the next training stage does not start, the file is removed, and the same command
-# later goes on from there. Touched right after the start, it runs exactly one network.
+# later goes on from there. `--networks N` stops the same way once N networks have trained
+# (`--networks 1`: exactly one network, with its scores and their merge: one session's unit).
 #
 # Every seed's arms train on one machine kind, its ancestor's: before each offspring or small
 # dense stage, `python -m evosynth seed-kind` refuses a machine of another kind (it names both);
@@ -50,14 +52,19 @@ cd "$(dirname "$0")/.."
 B=beyond/dvc.yaml
 STOP=.campaign-stop
 
-COMMIT=0 LIST=0 ANY_KIND=0 NEW=0
+COMMIT=0 LIST=0 ANY_KIND=0 NEW=0 NETWORKS=
 while [ $# -gt 0 ]; do
   case $1 in
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     --any-kind) ANY_KIND=1 ;;
     --commit) COMMIT=1 ;;
     --list) LIST=1 ;;
     --new) NEW=1 ;;
-    -*) echo "unknown option $1 (--any-kind, --commit, --list, --new)" >&2; exit 2 ;;
+    --networks) NETWORKS=${2:-}; shift || true
+      [[ $NETWORKS =~ ^[1-9][0-9]*$ ]] || {
+        echo "--networks needs a positive whole number (how many networks to train), got '$NETWORKS'" >&2
+        exit 2; } ;;
+    -*) echo "unknown option $1 (--any-kind, --commit, --list, --new, --networks N)" >&2; exit 2 ;;
     *) break ;;
   esac
   shift
@@ -144,17 +151,25 @@ if [ $LIST = 1 ]; then
   for name in "${groups[@]}"; do stages=$(stages_of "$name"); [ -z "$stages" ] || echo "$stages"; done
   exit 0
 fi
-STOPPED=0
+STOPPED=0 TRAINED=0
 for name in "${groups[@]}"; do
   stages=$(stages_of "$name") ran=0
   for stage in $stages; do
     # a network's scores belong with it: only a training stage waits for the next command
-    if [ -e "$STOP" ] && [[ $stage != *:best-effort-test-score@* ]]; then
-      rm -f "$STOP"
-      echo "== $(date -u +%H:%M:%S) stopped before $stage ($STOP was there; the same command" \
-           "goes on from here)"
-      STOPPED=1
-      break
+    if [[ $stage != *:best-effort-test-score@* ]]; then
+      if [ -e "$STOP" ]; then
+        rm -f "$STOP"
+        echo "== $(date -u +%H:%M:%S) stopped before $stage ($STOP was there; the same command" \
+             "goes on from here)"
+        STOPPED=1
+        break
+      elif [ -n "$NETWORKS" ] && [ "$TRAINED" -ge "$NETWORKS" ]; then
+        echo "== $(date -u +%H:%M:%S) stopped before $stage ($NETWORKS networks trained, as" \
+             "--networks asked; the same command goes on from here)"
+        STOPPED=1
+        break
+      fi
+      TRAINED=$((TRAINED + 1))
     fi
     echo "== $(date -u +%H:%M:%S) $stage"
     [ $ANY_KIND = 1 ] || [ "$stage" = dvc.yaml ] || python -m evosynth seed-kind "$stage"
