@@ -157,15 +157,13 @@ for name in "${groups[@]}"; do
   for stage in $stages; do
     # a network's scores belong with it: only a training stage waits for the next command
     if [[ $stage != *:best-effort-test-score@* ]]; then
-      if [ -e "$STOP" ]; then
-        rm -f "$STOP"
-        echo "== $(date -u +%H:%M:%S) stopped before $stage ($STOP was there; the same command" \
-             "goes on from here)"
-        STOPPED=1
-        break
+      why=
+      if [ -e "$STOP" ]; then rm -f "$STOP"; why="$STOP was there"
       elif [ -n "$NETWORKS" ] && [ "$TRAINED" -ge "$NETWORKS" ]; then
-        echo "== $(date -u +%H:%M:%S) stopped before $stage ($NETWORKS networks trained, as" \
-             "--networks asked; the same command goes on from here)"
+        why="$NETWORKS networks trained, as --networks asked"
+      fi
+      if [ -n "$why" ]; then
+        echo "== $(date -u +%H:%M:%S) stopped before $stage ($why; the same command goes on from here)"
         STOPPED=1
         break
       fi
