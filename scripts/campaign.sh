@@ -12,9 +12,13 @@
 # lineage, dense control, small dense network, as params.yaml lists them) and best-sizes; its
 # offspring stages need their epochs set (best_effort.inherit_epochs, newborn_epochs: the
 # offspring curves choose them). Each of its networks is scored on the test split right after
-# it is trained (best-effort-test-score@..., committed with it: the network stays in this
-# machine's cache, its scores travel in git), and each group ends with the merge of every
-# network's scores (best-effort-test-score-summary).
+# it is trained (best-effort-test-score@..., committed with it: its scores travel in git), and
+# each group ends with the merge of every network's scores (best-effort-test-score-summary).
+# A network that another stage starts from (an ancestor, generations 1-3) travels in git too:
+# in parents/, a DVC remote in the repository, checked out before the first stage (where this
+# machine's cache lacks it) and, with --commit, added in the commit of the stage that trained
+# it (`python -m evosynth parents`), so that a lineage goes on in the next session on any
+# machine of its kind without training its parents again.
 #
 #   bash scripts/campaign.sh            # the first recipe: everything still to run
 #   bash scripts/campaign.sh seed0      # one group: seed0 | seed1 | seed2 | seed3 | seed4 | sizes
@@ -28,11 +32,12 @@
 #                                       # one stage (a group of one)
 #
 # --new runs only the stages that never ran (no dvc.lock entry; a scoring stage: no archived
-# scores either), each with `dvc repro STAGE` instead of --single-item: DVC first trains again
-# whatever parent this machine's cache lacks. On the seed's kind that gives the committed
-# networks bit for bit; after each stage `python -m evosynth campaign-todo --restore HEAD`
-# checks that (the script stops, committing nothing, where a network differs) and puts the
-# parent's committed records (wall-clock times) back. Without --new, a group's committed
+# scores either), each with `dvc repro STAGE` instead of --single-item. A parent in neither this
+# machine's cache nor parents/ is trained again first, one network at a time (each its own
+# unit: counted by --networks, committed to parents/ with --commit). On the seed's kind that
+# gives the committed networks bit for bit; after each stage `python -m evosynth campaign-todo
+# --restore HEAD` checks that (the script stops, committing nothing, where a network differs)
+# and puts the parent's committed records (wall-clock times) back. Without --new, a group's committed
 # stages whose networks are not in this cache are trained again too (an hour of a seed's
 # default lineage, say, before its dense control can start).
 #
@@ -86,8 +91,9 @@ in_best() {  # in_best LIST SEED: is SEED in params.yaml's best_effort.LIST?
   python -c "import sys, yaml; sys.exit($2 not in yaml.safe_load(open('params.yaml'))['best_effort']['$1'])"
 }
 
-commit() {  # commit STAGE: the stage's lock entry and git-tracked outputs, one commit
-  git add beyond/dvc.lock dvc.lock results models 2>/dev/null || true
+commit() {  # commit STAGE: the stage's lock entry, git-tracked outputs and parents, one commit
+  [ ! -d parents ] || python -m evosynth parents --push
+  git add beyond/dvc.lock dvc.lock results models parents 2>/dev/null || true
   git diff --cached --quiet && return 0
   local kind
   kind=$(python -c "from evosynth.experiment.provenance import describe_kind, machine_summary as m; print(describe_kind(m()))")
@@ -151,32 +157,40 @@ if [ $LIST = 1 ]; then
   for name in "${groups[@]}"; do stages=$(stages_of "$name"); [ -z "$stages" ] || echo "$stages"; done
   exit 0
 fi
+# the committed parents this machine lacks (a new machine: all of them), from parents/
+[ ! -d parents ] || python -m evosynth parents --pull
 STOPPED=0 TRAINED=0
 for name in "${groups[@]}"; do
   stages=$(stages_of "$name") ran=0
   for stage in $stages; do
-    # a network's scores belong with it: only a training stage waits for the next command
-    if [[ $stage != *:best-effort-test-score@* ]]; then
-      why=
-      if [ -e "$STOP" ]; then rm -f "$STOP"; why="$STOP was there"
-      elif [ -n "$NETWORKS" ] && [ "$TRAINED" -ge "$NETWORKS" ]; then
-        why="$NETWORKS networks trained, as --networks asked"
+    units=$stage                              # --new: the parents still missing, then the stage
+    [ $NEW = 0 ] || [ "$stage" = dvc.yaml ] \
+      || units="$(python -m evosynth parents --missing "$stage") $stage"
+    for unit in $units; do
+      # a network's scores belong with it: only a training stage waits for the next command
+      if [[ $unit != *:best-effort-test-score@* ]]; then
+        why=
+        if [ -e "$STOP" ]; then rm -f "$STOP"; why="$STOP was there"
+        elif [ -n "$NETWORKS" ] && [ "$TRAINED" -ge "$NETWORKS" ]; then
+          why="$NETWORKS networks trained, as --networks asked"
+        fi
+        if [ -n "$why" ]; then
+          echo "== $(date -u +%H:%M:%S) stopped before $unit ($why; the same command goes on from here)"
+          STOPPED=1
+          break 2
+        fi
+        TRAINED=$((TRAINED + 1))
       fi
-      if [ -n "$why" ]; then
-        echo "== $(date -u +%H:%M:%S) stopped before $stage ($why; the same command goes on from here)"
-        STOPPED=1
-        break
-      fi
-      TRAINED=$((TRAINED + 1))
-    fi
-    echo "== $(date -u +%H:%M:%S) $stage"
-    [ $ANY_KIND = 1 ] || [ "$stage" = dvc.yaml ] || python -m evosynth seed-kind "$stage"
-    if [ "$stage" = dvc.yaml ]; then dvc repro
-    elif [ $NEW = 1 ]; then
-      dvc repro "$stage"
-      python -m evosynth campaign-todo --restore HEAD
-    else dvc repro --single-item "$stage"; fi
-    [ $COMMIT = 1 ] && commit "$stage"
+      if [ "$unit" = "$stage" ]; then echo "== $(date -u +%H:%M:%S) $stage"
+      else echo "== $(date -u +%H:%M:%S) $unit (a parent of $stage in no cache here nor parents/)"; fi
+      [ $ANY_KIND = 1 ] || [ "$unit" = dvc.yaml ] || python -m evosynth seed-kind "$unit"
+      if [ "$unit" = dvc.yaml ]; then dvc repro
+      elif [ $NEW = 1 ]; then
+        dvc repro "$unit"
+        python -m evosynth campaign-todo --restore HEAD
+      else dvc repro --single-item "$unit"; fi
+      [ $COMMIT = 1 ] && commit "$unit"
+    done
     ran=1
   done
   if [ $STOPPED = 1 ] && [ $ran = 0 ]; then exit 0              # nothing of this group ran

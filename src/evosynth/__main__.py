@@ -19,7 +19,7 @@ import argparse
 import sys
 
 from .experiment.cli import GROUPS, TRACEBACK, Command, add_arguments, run
-from .experiment import campaign_todo, estimate, frontier, raw, seed_kind
+from .experiment import campaign_todo, estimate, frontier, parents, raw, seed_kind
 from .experiment.stages import (ancestor, beyond, campaign_metrics, evaluate, generation,
                                 learning_curve, lineage_metrics, offspring_curve, prepare,
                                 small_dense, study, sweep, test_score, training_curves,
@@ -33,7 +33,7 @@ COMMANDS: tuple[Command, ...] = tuple(sorted(
         prepare, ancestor, generation, evaluate, study, z_arm, sweep, learning_curve,
         offspring_curve, lineage_metrics, campaign_metrics, test_score, small_dense, beyond,
         training_curves, estimate, raw, check, frontier, verify, verdict, campaign_todo,
-        seed_kind, archive, release)),
+        seed_kind, parents, archive, release)),
     key=lambda c: (c.group, c.order, c.name.replace("-", "_"))))
 _BY_NAME = {c.name: c for c in COMMANDS}
 

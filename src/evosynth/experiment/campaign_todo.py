@@ -1,7 +1,8 @@
 """Command ``campaign-todo``: which campaign stages never ran, and put back what a rerun rewrote.
 
-The campaign spans machines and sessions, and a network lives only in the DVC cache of the
-machine that trained it. A stage whose parent is not in this machine's cache can still run:
+The campaign spans machines and sessions, and a network lives in the DVC cache of the machine
+that trained it (a parent, one that others start from, also in ``parents/``:
+:mod:`evosynth.experiment.parents`). A stage whose parent is in neither place can still run:
 ``dvc repro STAGE`` (not ``--single-item``) first trains the parent again. What a session on a
 rare machine kind should run is therefore the stages that never ran (no lock entry), each with
 whatever parents it needs, and nothing else: not a lineage committed long ago merely because
