@@ -14,11 +14,12 @@
 # offspring curves choose them). Each of its networks is scored on the test split right after
 # it is trained (best-effort-test-score@..., committed with it: its scores travel in git), and
 # each group ends with the merge of every network's scores (best-effort-test-score-summary).
-# A network that another stage starts from (an ancestor, generations 1-3) travels in git too:
-# in parents/, a DVC remote in the repository, checked out before the first stage (where this
-# machine's cache lacks it) and, with --commit, added in the commit of the stage that trained
-# it (`python -m evosynth parents`), so that a lineage goes on in the next session on any
-# machine of its kind without training its parents again.
+# A network that a training still to run starts from can travel in git: parents/, a DVC remote
+# in the repository, is checked out before the first stage (where this machine's cache lacks
+# it); with --commit --carry, each commit adds the parents trained so far (`python -m evosynth
+# parents`), so that a lineage goes on in the next session on any machine of its kind without
+# training its parents again. That costs the repository about 45 MB a dense network (an
+# ancestor: network.pt and rewind.pt): carry only a lineage that one session cannot finish.
 #
 #   bash scripts/campaign.sh            # the first recipe: everything still to run
 #   bash scripts/campaign.sh seed0      # one group: seed0 | seed1 | seed2 | seed3 | seed4 | sizes
@@ -28,18 +29,19 @@
 #   bash scripts/campaign.sh --commit --new best3   # only the stages never run (below)
 #   bash scripts/campaign.sh --list --new best3     # which those are
 #   bash scripts/campaign.sh --commit --new --networks 1 best4   # one network, then stop
+#   bash scripts/campaign.sh --commit --carry --new best4   # its parents committed to parents/
 #   bash scripts/campaign.sh --new beyond/dvc.yaml:best-effort-generation@control-seed3-gen2
 #                                       # one stage (a group of one)
 #
 # --new runs only the stages that never ran (no dvc.lock entry; a scoring stage: no archived
 # scores either), each with `dvc repro STAGE` instead of --single-item. A parent in neither this
 # machine's cache nor parents/ is trained again first, one network at a time (each its own
-# unit: counted by --networks, committed to parents/ with --commit). On the seed's kind that
-# gives the committed networks bit for bit; after each stage `python -m evosynth campaign-todo
-# --restore HEAD` checks that (the script stops, committing nothing, where a network differs)
-# and puts the parent's committed records (wall-clock times) back. Without --new, a group's committed
-# stages whose networks are not in this cache are trained again too (an hour of a seed's
-# default lineage, say, before its dense control can start).
+# unit: counted by --networks, committed to parents/ with --commit --carry). On the seed's kind
+# that gives the committed networks bit for bit; after each stage `python -m evosynth
+# campaign-todo --restore HEAD` checks that (the script stops, committing nothing, where a
+# network differs) and puts the parent's committed records (wall-clock times) back. Without
+# --new, a group's committed stages whose networks are not in this cache are trained again too
+# (an hour of a seed's default lineage, say, before its dense control can start).
 #
 # To stop between two stages (a session about to end, say): `touch .campaign-stop`. The stage
 # running goes on to its end (and its commit, with --commit), and so does the scoring of the
@@ -57,19 +59,21 @@ cd "$(dirname "$0")/.."
 B=beyond/dvc.yaml
 STOP=.campaign-stop
 
-COMMIT=0 LIST=0 ANY_KIND=0 NEW=0 NETWORKS=
+COMMIT=0 CARRY=0 LIST=0 ANY_KIND=0 NEW=0 NETWORKS=
 while [ $# -gt 0 ]; do
   case $1 in
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     --any-kind) ANY_KIND=1 ;;
     --commit) COMMIT=1 ;;
+    --carry) CARRY=1 ;;
     --list) LIST=1 ;;
     --new) NEW=1 ;;
     --networks) NETWORKS=${2:-}; shift || true
       [[ $NETWORKS =~ ^[1-9][0-9]*$ ]] || {
         echo "--networks needs a positive whole number (how many networks to train), got '$NETWORKS'" >&2
         exit 2; } ;;
-    -*) echo "unknown option $1 (--any-kind, --commit, --list, --new, --networks N)" >&2; exit 2 ;;
+    -*) echo "unknown option $1 (--any-kind, --commit, --carry, --list, --new, --networks N)" >&2
+        exit 2 ;;
     *) break ;;
   esac
   shift
@@ -91,8 +95,8 @@ in_best() {  # in_best LIST SEED: is SEED in params.yaml's best_effort.LIST?
   python -c "import sys, yaml; sys.exit($2 not in yaml.safe_load(open('params.yaml'))['best_effort']['$1'])"
 }
 
-commit() {  # commit STAGE: the stage's lock entry, git-tracked outputs and parents, one commit
-  [ ! -d parents ] || python -m evosynth parents --push
+commit() {  # commit STAGE: the stage's lock entry and git-tracked outputs (--carry: and the
+  [ $CARRY = 0 ] || python -m evosynth parents --push      # parents), one commit
   git add beyond/dvc.lock dvc.lock results models parents 2>/dev/null || true
   git diff --cached --quiet && return 0
   local kind

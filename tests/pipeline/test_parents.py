@@ -1,6 +1,7 @@
-"""parents/: the best-effort networks that other stages start from travel in git. A machine
-that trains them (``scripts/campaign.sh --new --commit``) commits them there, one at a time; the
-next machine, its DVC cache empty, checks them out and trains none of them again."""
+"""parents/: the best-effort networks that trainings still to run start from can travel in git.
+A machine that trains them (``scripts/campaign.sh --new --commit --carry``) commits them there,
+one at a time; the next machine, its DVC cache empty, checks them out and trains none of them
+again."""
 
 import json
 import re
@@ -127,7 +128,8 @@ def test_parents_committed_on_one_machine_are_not_trained_again_on_the_next(smok
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "FIRST and THEN never ran")
 
-    done = run(["bash", "scripts/campaign.sh", "--new", "--commit", "--any-kind", B + FIRST], repo)
+    done = run(["bash", "scripts/campaign.sh", "--new", "--commit", "--carry", "--any-kind",
+                B + FIRST], repo)
     for parent in PARENTS:          # trained again one at a time, same bits, records put back
         assert re.search(rf"== [\d:]+ {re.escape(B + parent)} \(a parent of {re.escape(B + FIRST)}",
                          done.stdout), done.stdout[-3000:]

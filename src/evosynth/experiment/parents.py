@@ -6,8 +6,10 @@ ancestor of two hours, then four generations of as long) would then never finish
 training the same parents again. So every best-effort network (an output under
 ``models/best-effort/``) that a training not yet run starts from, directly or through its
 parents (a seed's ancestor, a lineage's generations so far: ``dvc repro`` wants the whole
-chain), goes into ``parents/``, a DVC remote inside the repository (``.dvc/config``: remote
-``parents``), committed with its stage by ``scripts/campaign.sh --commit``. A new machine pulls
+chain), can go into ``parents/``, a DVC remote inside the repository (``.dvc/config``: remote
+``parents``), committed with its stage by ``scripts/campaign.sh --commit --carry``. That costs
+the repository about 45 MB a dense network (``network.pt`` and ``rewind.pt``): carry only a
+lineage that one session cannot finish. A new machine pulls
 them back before its first stage (``parents --pull``); DVC then finds those stages up to date
 (their outputs as the lock has them) and trains only what never ran. A network whose parent is
 in neither place is trained again first, parent by parent, each pushed as it finishes
