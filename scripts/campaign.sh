@@ -18,8 +18,9 @@
 # in the repository, is checked out before the first stage (where this machine's cache lacks
 # it); with --commit --carry, each commit adds the parents trained so far (`python -m evosynth
 # parents`), so that a lineage goes on in the next session on any machine of its kind without
-# training its parents again. That costs the repository about 45 MB a dense network (an
-# ancestor: network.pt and rewind.pt): carry only a lineage that one session cannot finish.
+# training its parents again. That costs the repository what the network compresses to in
+# git: an ancestor about 37 MB (network.pt and rewind.pt), an offspring less the sparser it is
+# (parents/README.md has the measures): carry only a lineage that one session cannot finish.
 #
 #   bash scripts/campaign.sh            # the first recipe: everything still to run
 #   bash scripts/campaign.sh seed0      # one group: seed0 | seed1 | seed2 | seed3 | seed4 | sizes
